@@ -1,0 +1,178 @@
+// Size dispatch (pool, large arena, huge mappings), calloc, realloc, aligned allocation,
+// usable size and ownership.
+#include "alloc.hpp"
+
+#include <errno.h>
+#include <string.h>
+
+#include "error.hpp"
+#include "huge.hpp"
+#include "large.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "segment.hpp"
+
+namespace pm {
+
+namespace {
+size_t large_limit() {
+  size_t t = options().huge_threshold;
+  size_t m = large_max_size();
+  return t < m ? t : m;
+}
+
+Heap* heap_or_fail() {
+  Heap* h = heap_get_or_init();
+  if (!h) errno = ENOMEM;
+  return h;
+}
+
+void* alloc_any(size_t size, bool* zeroed) {
+  *zeroed = false;
+  if (size <= kPoolMax) {
+    Heap* h = heap_or_fail();
+    return h ? heap_malloc_class(h, size_class(size)) : nullptr;
+  }
+  if (PM_UNLIKELY(size > kMaxRequest)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  Heap* h = heap_or_fail();
+  if (!h) return nullptr;
+  if (size <= large_limit()) return large_malloc(size, 0, h->large_arena, zeroed);
+  return huge_malloc(size, 0, zeroed);
+}
+}  // namespace
+
+void* alloc_big(size_t size) {
+  bool zeroed;
+  return alloc_any(size, &zeroed);
+}
+
+void* alloc_zeroed(size_t count, size_t size) {
+  size_t total;
+  if (PM_UNLIKELY(__builtin_mul_overflow(count, size, &total))) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (total <= kDirectMax) {
+    void* p = heap_malloc_small(total);
+    if (p) memset(p, 0, total);
+    return p;
+  }
+  bool zeroed;
+  void* p = alloc_any(total, &zeroed);
+  if (p && !zeroed) memset(p, 0, total);  // fresh pages are zero already
+  return p;
+}
+
+void* alloc_aligned(size_t align, size_t size) {
+  if (align <= kMinAlign) return alloc(size);
+  if (PM_UNLIKELY(size > kMaxRequest)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  Heap* h = heap_or_fail();
+  if (!h) return nullptr;
+  // Pool pages start on 64 KiB boundaries, so a class whose block size is a multiple of
+  // the alignment hands out aligned blocks.
+  if (align <= kSliceSize && size <= kPoolMax) {
+    size_t s = size < align ? align : size;
+    for (unsigned c = size_class(s); c < kClassCount; ++c)
+      if (kBlockSize[c] % align == 0) return heap_malloc_class(h, c);
+  }
+  bool zeroed;
+  size_t need = size < kPoolMax + 1 ? kPoolMax + 1 : size;
+  if (need <= large_limit() && align <= kSegmentSize / 4 &&
+      need / kUnit + align / kUnit <= large_max_size() / kUnit) {
+    void* p = large_malloc(need, align, h->large_arena, &zeroed);
+    if (p) return p;
+  }
+  return huge_malloc(size, align, &zeroed);
+}
+
+size_t usable_size(const void* p) {
+  uint8_t mv = segmap_get(p);
+  if (mv >= kMapPoolMin) {
+    Page* page = page_of(p, mv);
+    return page_block_valid(page, p) ? page->block_size : 0;
+  }
+  if (mv == kMapLarge) return large_usable_size(p);
+  if (mv == kMapHuge) return huge_usable_size(p);
+  return 0;
+}
+
+bool owns(const void* p) { return p && usable_size(p) != 0; }
+
+void* realloc_block(void* p, size_t size) {
+  if (!p) return alloc(size);
+  if (size == 0) {  // glibc: frees the block and returns NULL
+    dealloc(p);
+    return nullptr;
+  }
+  if (PM_UNLIKELY(size > kMaxRequest)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  uint8_t mv = segmap_get(p);
+  size_t old;
+  if (mv >= kMapPoolMin) {
+    Page* page = page_of(p, mv);
+    if (!page_block_valid(page, p)) {
+      report_misuse(page->block_size ? Misuse::kUnalignedPointer : Misuse::kInvalidPointer, p, "realloc");
+      return nullptr;
+    }
+    old = page->block_size;
+    if (size <= old && (size >= old / 2 || old <= 64)) return p;  // fits, not too wasteful
+  } else if (mv == kMapLarge) {
+    old = large_usable_size(p);
+    if (old == 0) {
+      report_misuse(Misuse::kInvalidPointer, p, "realloc");
+      return nullptr;
+    }
+    if (size > kPoolMax && size <= large_limit() && large_resize_in_place(p, size)) return p;
+  } else if (mv == kMapHuge) {
+    old = huge_usable_size(p);
+    if (old == 0) {
+      report_misuse(Misuse::kInvalidPointer, p, "realloc");
+      return nullptr;
+    }
+    if (size > large_limit()) return huge_realloc(p, size);  // mremap: no copy
+  } else {
+    report_misuse(Misuse::kInvalidPointer, p, "realloc");
+    return nullptr;
+  }
+  void* q = alloc(size);
+  if (!q) return nullptr;  // errno is ENOMEM; the old block is intact
+  memcpy(q, p, size < old ? size : old);
+  dealloc(p);
+  return q;
+}
+
+void free_checked(void* p, size_t size, size_t align, const char* where) {
+  if (!p) return;
+  size_t usable = usable_size(p);
+  if (usable == 0) {
+    heap_free_slow(p);  // reports the misuse with the right message
+    return;
+  }
+  if (size > usable || (align && (reinterpret_cast<uintptr_t>(p) & (align - 1)))) {
+    report_misuse(Misuse::kSizeMismatch, p, where);
+    return;
+  }
+  dealloc(p);
+}
+
+int trim() {
+  size_t before = os::purged_bytes() + (size_t(-1) - os::mapped_bytes());
+  heap_collect(tl_heap, true);
+  heaps_reclaim_orphans(true);
+  uint64_t now = os::now_ms();
+  large_purge(now, true);
+  huge_purge(now, true);
+  segment_cache_purge(now, true);
+  size_t after = os::purged_bytes() + (size_t(-1) - os::mapped_bytes());
+  return after != before ? 1 : 0;
+}
+
+}  // namespace pm

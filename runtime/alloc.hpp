@@ -1,0 +1,25 @@
+// The allocator's entry points as the API and the interpose layer see them: the small
+// fast paths inline, everything else out of line (alloc.cpp).
+#pragma once
+#include "heap.hpp"
+
+namespace pm {
+
+void* alloc_big(size_t size);                      // anything above kDirectMax
+void* alloc_zeroed(size_t count, size_t size);     // calloc
+void* alloc_aligned(size_t align, size_t size);    // align: a power of two
+void* realloc_block(void* p, size_t size);
+size_t usable_size(const void* p);                 // 0 for pointers poolmalloc does not own
+bool owns(const void* p);
+// Frees p after checking that `size` (and `align`) fit the block.
+void free_checked(void* p, size_t size, size_t align, const char* where);
+int trim();
+
+PM_INLINE void* alloc(size_t size) {
+  if (PM_LIKELY(size <= kDirectMax)) return heap_malloc_small(size);
+  return alloc_big(size);
+}
+
+PM_INLINE void dealloc(void* p) { heap_free(p); }
+
+}  // namespace pm

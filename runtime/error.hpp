@@ -1,0 +1,17 @@
+// Reports of heap misuse and fatal conditions: a clear line on stderr, then abort.
+#pragma once
+#include <cstddef>
+
+namespace pm {
+
+enum class Misuse { kDoubleFree, kInvalidPointer, kUnalignedPointer, kSizeMismatch };
+
+// Never returns by default; when misuse is set to warn, it prints and returns.
+void report_misuse(Misuse what, const void* ptr, const char* where);
+[[noreturn]] void fatal(const char* message);
+// Write a NUL-terminated string to stderr without stdio or allocation.
+void write_stderr(const char* s);
+// Formats v in hex into buf (at least 19 bytes); returns buf.
+char* format_hex(char* buf, unsigned long v);
+
+}  // namespace pm

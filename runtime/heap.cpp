@@ -1,0 +1,377 @@
+// Thread heaps: the malloc slow path, frees from the owner and from other threads,
+// heap creation and registry, thread exit (orphans) and fork.
+#include "heap.hpp"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <utility>
+
+#include "error.hpp"
+#include "huge.hpp"
+#include "init.hpp"
+#include "large.hpp"
+#include "lock.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "page.hpp"
+
+namespace pm {
+
+Page g_empty_page;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+namespace {
+// Constant-initialised, so a malloc that runs before any constructor finds it ready.
+template <size_t... I>
+constexpr Heap make_empty_heap(std::index_sequence<I...>) {
+  return Heap{{((void)I, &g_empty_page)...}};
+}
+}  // namespace
+constinit Heap g_empty_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
+#pragma GCC diagnostic pop
+
+thread_local Heap* tl_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
+
+namespace {
+Lock g_heaps_lock;          // registry, orphan list, heap storage
+Heap* g_registry = nullptr;
+Heap* g_orphans = nullptr;  // heaps of exited threads that still own memory
+Heap* g_free_heaps = nullptr;
+char* g_heap_chunk = nullptr;
+size_t g_heap_chunk_left = 0;
+uint32_t g_heap_ids = 0;
+constexpr unsigned kLargeArenaShards = 8;
+
+Heap* heap_storage_alloc() {
+  if (g_free_heaps) {
+    Heap* h = g_free_heaps;
+    g_free_heaps = h->orphan_next;
+    return h;
+  }
+  constexpr size_t kStride = (sizeof(Heap) + 63) & ~size_t{63};
+  if (g_heap_chunk_left < kStride) {
+    constexpr size_t kChunk = 256 * 1024;
+    g_heap_chunk = static_cast<char*>(os::map(kChunk));
+    if (!g_heap_chunk) return nullptr;
+    g_heap_chunk_left = kChunk;
+  }
+  Heap* h = reinterpret_cast<Heap*>(g_heap_chunk);
+  g_heap_chunk += kStride;
+  g_heap_chunk_left -= kStride;
+  return h;
+}
+
+void registry_add(Heap* h) {
+  h->reg_prev = nullptr;
+  h->reg_next = g_registry;
+  if (g_registry) g_registry->reg_prev = h;
+  g_registry = h;
+  h->registered = true;
+}
+
+void registry_remove(Heap* h) {
+  if (h->reg_prev) h->reg_prev->reg_next = h->reg_next;
+  else g_registry = h->reg_next;
+  if (h->reg_next) h->reg_next->reg_prev = h->reg_prev;
+  h->registered = false;
+}
+
+// Is b on one of the lists that hold free blocks of its page? Only asked when b carries
+// the freed key, so a scan here is the rare confirmation of a suspected double free.
+bool list_contains(const Block* list, const Block* b, size_t limit) {
+  for (size_t i = 0; list && i < limit; ++i, list = list->next)
+    if (list == b) return true;
+  return false;
+}
+
+bool remote_contains(uintptr_t list, const Block* b, size_t limit) {
+  for (size_t i = 0; list && i < limit; ++i) {
+    const Block* x = reinterpret_cast<const Block*>(list & ~uintptr_t{1});
+    if (x == b) return true;
+    list = reinterpret_cast<uintptr_t>(x->next);
+  }
+  return false;
+}
+
+bool block_is_free(Heap* heap, Page* page, Block* b) {
+  size_t limit = size_t(page->reserved) + 1;
+  return list_contains(page->free, b, limit) || list_contains(page->local_free, b, limit) ||
+         remote_contains(heap->remote.load(std::memory_order_acquire), b, SIZE_MAX >> 1);
+}
+
+void free_to_page(Heap* heap, Page* page, Block* b) {
+  b->key = reinterpret_cast<uintptr_t>(heap);
+  b->next = page->local_free;
+  page->local_free = b;
+  if (--page->used == 0) heap_free_local_slow(heap, page, nullptr);
+}
+
+// Blocks other threads freed for us: put them on their pages' local lists.
+void drain_remote(Heap* heap) {
+  if (heap->remote.load(std::memory_order_relaxed) == 0) return;
+  uintptr_t list = heap->remote.exchange(0, std::memory_order_acquire);
+  while (list) {
+    Block* b = reinterpret_cast<Block*>(list & ~uintptr_t{1});
+    bool suspect = list & 1;
+    list = reinterpret_cast<uintptr_t>(b->next);
+    Page* page = page_of(b, segmap_get(b));
+    if (PM_UNLIKELY(suspect)) {
+      // A second free of b is in flight if b is already free or appears again later here.
+      size_t limit = size_t(page->reserved) + 1;
+      if (list_contains(page->free, b, limit) || list_contains(page->local_free, b, limit) ||
+          remote_contains(list, b, (size_t{1} << 24))) {
+        report_misuse(Misuse::kDoubleFree, b, "free");
+        continue;  // warn mode: drop the duplicate
+      }
+    }
+    heap->remote_frees_in++;
+    free_to_page(heap, page, b);
+  }
+}
+
+void maybe_purge(Heap* heap) {
+  static std::atomic<uint64_t> next_global{0};
+  uint64_t now = os::now_ms();
+  if (heap->dirty_first || heap->retained[0] || heap->retained[1]) heap_purge(heap, now, false);
+  uint64_t due = next_global.load(std::memory_order_relaxed);
+  if (now >= due && next_global.compare_exchange_strong(due, now + options().decay_ms / 4 + 1)) {
+    if (options().purge) {
+      segment_cache_purge(now, false);
+      large_purge(now, false);
+      huge_purge(now, false);
+    }
+  }
+}
+}  // namespace
+
+// ---- malloc ---------------------------------------------------------------------------------
+
+void* heap_malloc_class(Heap* heap, unsigned cls) {
+  drain_remote(heap);
+  PageQueue& q = heap->queues[cls];
+  Page* page = q.first;
+  while (page) {
+    if (page->free) break;
+    if (page->local_free) {  // take back our own frees
+      page->free = page->local_free;
+      page->local_free = nullptr;
+      page->used = page->capacity;
+      break;
+    }
+    if (page->capacity < page->reserved) {
+      page_extend(page);
+      break;
+    }
+    // Full: out of the queue until one of its blocks comes back.
+    queue_remove(heap, cls, page);
+    page->state = PageState::kFull;
+    page->full_used = page->used;
+    page->used = 1;
+    page = q.first;
+  }
+  if (!page) {
+    maybe_purge(heap);
+    page = page_fresh(heap, cls);
+    if (!page) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    page_extend(page);
+    queue_push_front(heap, cls, page);
+  } else if (page != q.first) {
+    queue_remove(heap, cls, page);
+    queue_push_front(heap, cls, page);
+  }
+  Block* b = page->free;
+  page->free = b->next;
+  b->key = 0;
+  return b;
+}
+
+void* heap_malloc_slow(Heap* heap, size_t size) {
+  if (PM_UNLIKELY(heap == &g_empty_heap)) {
+    heap = heap_get_or_init();
+    if (!heap) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  return heap_malloc_class(heap, size_class(size));
+}
+
+// ---- free -----------------------------------------------------------------------------------
+
+void heap_free_local_slow(Heap* heap, Page* page, Block* b) {
+  if (b) {
+    // b carries our freed key: a double free unless that is a coincidence of user data.
+    if (block_is_free(heap, page, b)) {
+      report_misuse(Misuse::kDoubleFree, b, "free");
+      return;
+    }
+    b->key = reinterpret_cast<uintptr_t>(heap);
+    b->next = page->local_free;
+    page->local_free = b;
+    if (--page->used != 0) return;
+  }
+  if (page->state == PageState::kFull) {
+    page->used = page->full_used - 1;
+    page->state = PageState::kQueued;
+    queue_push_back(heap, page->class_idx, page);
+    if (page->used != 0) return;
+  }
+  page_retire(heap, page, os::now_ms());
+}
+
+void heap_free_remote(Page* page, Block* b) {
+  Heap* owner = page->heap;
+  if (PM_UNLIKELY(owner == nullptr)) {  // the page is free: b was never handed out
+    report_misuse(Misuse::kDoubleFree, b, "free");
+    return;
+  }
+  uintptr_t tag = b->key == reinterpret_cast<uintptr_t>(owner) ? 1 : 0;
+  b->key = reinterpret_cast<uintptr_t>(owner);
+  uintptr_t head = owner->remote.load(std::memory_order_relaxed);
+  do {
+    b->next = reinterpret_cast<Block*>(head);
+  } while (!owner->remote.compare_exchange_weak(head, reinterpret_cast<uintptr_t>(b) | tag,
+                                                std::memory_order_release,
+                                                std::memory_order_relaxed));
+}
+
+void heap_free_slow(void* p) {
+  if (p == nullptr) return;
+  uint8_t mv = segmap_get(p);
+  if (mv >= kMapPoolMin) {
+    Page* page = page_of(p, mv);
+    report_misuse(page->block_size ? Misuse::kUnalignedPointer : Misuse::kInvalidPointer, p, "free");
+    return;
+  }
+  if (mv == kMapLarge) return large_free(p, "free");
+  if (mv == kMapHuge) return huge_free(p, "free");
+  report_misuse(Misuse::kInvalidPointer, p, "free");
+}
+
+// ---- heaps ----------------------------------------------------------------------------------
+
+Heap* heap_get_or_init() {
+  Heap* h = tl_heap;
+  if (h != &g_empty_heap) return h;
+  if (!runtime_init()) return nullptr;
+  h = tl_heap;  // initialisation may have allocated, and so created the heap already
+  if (h != &g_empty_heap) return h;
+  {
+    LockGuard g(g_heaps_lock);
+    // A new thread takes over the heap of an exited one, with its pages and pending frees.
+    Heap** link = &g_orphans;
+    while (*link && (*link)->dead) link = &(*link)->orphan_next;
+    h = *link;
+    if (h) {
+      *link = h->orphan_next;
+    } else {
+      h = heap_storage_alloc();
+      if (!h) return nullptr;
+      memset(static_cast<void*>(h), 0, sizeof(Heap));
+      for (auto& d : h->direct) d = &g_empty_page;
+      h->id = ++g_heap_ids;
+      h->large_arena = uint8_t(h->id % kLargeArenaShards);
+      registry_add(h);
+    }
+    h->orphan_next = nullptr;
+    h->thread = thread_pointer();
+  }
+  tl_heap = h;
+  runtime_thread_started(h);  // arranges heap_thread_exit at thread exit
+  return h;
+}
+
+void heap_collect(Heap* heap, bool force) {
+  if (heap == &g_empty_heap) return;
+  drain_remote(heap);
+  heap_purge(heap, os::now_ms(), force);
+}
+
+void heap_thread_exit(Heap* heap) {
+  if (heap == &g_empty_heap || heap == nullptr) return;
+  drain_remote(heap);
+  heap->thread = 0;  // from now on empty pages are not kept as spares
+  for (unsigned w = 0; w < 2; ++w) {
+    uint64_t bits = heap->retained[w];
+    heap->retained[w] = 0;
+    while (bits) {
+      unsigned cls = w * 64 + unsigned(__builtin_ctzll(bits));
+      bits &= bits - 1;
+      Page* page = heap->queues[cls].first;
+      if (page && page->used == 0 && !page->free) {
+        queue_remove(heap, cls, page);
+        page_free(heap, page, page->freed_at);
+      }
+    }
+  }
+  if (tl_heap == heap) tl_heap = &g_empty_heap;
+  LockGuard g(g_heaps_lock);
+  if (heap->segment_count == 0) {
+    registry_remove(heap);
+    heap->orphan_next = g_free_heaps;
+    g_free_heaps = heap;
+  } else {
+    heap->orphan_next = g_orphans;
+    g_orphans = heap;
+  }
+}
+
+void heaps_reclaim_orphans(bool all) {
+  for (;;) {
+    Heap* h;
+    {
+      LockGuard g(g_heaps_lock);
+      Heap** link = &g_orphans;
+      while (*link && (*link)->dead) link = &(*link)->orphan_next;
+      h = *link;
+      if (!h) return;
+      *link = h->orphan_next;  // claimed: nobody else touches it until it is back
+      h->orphan_next = nullptr;
+    }
+    drain_remote(h);
+    // Pages that became empty were given back by the drain (orphans keep no spares);
+    // purge what they left resident.
+    heap_purge(h, os::now_ms(), true);
+    {
+      LockGuard g(g_heaps_lock);
+      if (h->segment_count == 0 && h->remote.load(std::memory_order_acquire) == 0) {
+        registry_remove(h);
+        h->orphan_next = g_free_heaps;
+        g_free_heaps = h;
+      } else {  // back at the end, so the next reclaim looks at another one first
+        Heap** link = &g_orphans;
+        while (*link) link = &(*link)->orphan_next;
+        *link = h;
+      }
+    }
+    if (!all) return;
+  }
+}
+
+void heaps_for_each(void (*fn)(Heap*, void*), void* arg) {
+  LockGuard g(g_heaps_lock);
+  for (Heap* h = g_registry; h; h = h->reg_next) fn(h, arg);
+}
+
+void heaps_fork_prepare() { g_heaps_lock.lock(); }
+void heaps_fork_parent() { g_heaps_lock.unlock(); }
+void heaps_fork_child() {
+  g_heaps_lock.reset();
+  // Only the forking thread survives. The other threads' heaps may have been in the
+  // middle of an update, so they are never used again: their blocks can still be freed
+  // (the frees are queued to the dead heap and never reused).
+  for (Heap* h = g_registry; h; h = h->reg_next) {
+    if (h != tl_heap && h->thread != 0) {
+      h->dead = true;
+      h->thread = 0;
+    }
+  }
+}
+
+}  // namespace pm

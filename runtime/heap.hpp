@@ -1,0 +1,94 @@
+// The per-thread heap: page queues per size class, a direct table from small sizes to the
+// current page, the queue of frees sent by other threads, and the fast paths.
+#pragma once
+#include <atomic>
+
+#include "segment.hpp"
+#include "size_classes.hpp"
+
+namespace pm {
+
+struct PageQueue {
+  Page* first;
+  Page* last;
+};
+
+struct Heap {
+  // direct[(size + 15) / 16] is the page that serves `size` now (kEmptyPage when none),
+  // so a small malloc is two loads before the pop. Keep it first.
+  Page* direct[kDirectSlots];
+  PageQueue queues[kClassCount];
+  // Blocks freed by other threads: a lock-free stack of tagged pointers (bit 0 marks a
+  // block whose free looked like a second free and must be checked before reuse).
+  alignas(64) std::atomic<uintptr_t> remote;
+  alignas(64) uintptr_t thread;     // owner's thread pointer; 0 while orphaned
+  Segment* avail[2];                // segments with free page slots: small, medium
+  Page* dirty_first;                // free pages still resident, oldest first
+  Page* dirty_last;
+  uint64_t retained[2];             // classes whose only page is empty but kept
+  uint32_t segment_count;
+  uint32_t id;
+  uint8_t large_arena;
+  bool registered;
+  bool dead;                        // fork child: belongs to a thread that no longer exists
+  Heap* reg_next;                   // registry of all heaps
+  Heap* reg_prev;
+  Heap* orphan_next;
+  // Statistics, owner-written (read racily by reports).
+  uint64_t pages_alloc;
+  uint64_t pages_freed;
+  uint64_t remote_frees_in;
+};
+
+extern Page g_empty_page;  // never has free blocks: a miss sends malloc to the slow path
+extern Heap g_empty_heap;  // tl_heap before the thread's first allocation
+
+extern thread_local Heap* tl_heap __attribute__((tls_model("initial-exec")));
+
+inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()); }
+
+// Slow paths (heap.cpp).
+void* heap_malloc_slow(Heap* heap, size_t size);
+void* heap_malloc_class(Heap* heap, unsigned cls);  // pool class, any size up to kPoolMax
+void heap_free_slow(void* p);
+void heap_free_local_slow(Heap* heap, Page* page, Block* b);
+void heap_free_remote(Page* page, Block* b);
+void heap_collect(Heap* heap, bool force);
+Heap* heap_get_or_init();  // the calling thread's heap (created on first use), or nullptr
+void heap_thread_exit(Heap* heap);
+void heaps_fork_prepare();
+void heaps_fork_parent();
+void heaps_fork_child();
+// Service orphaned heaps (exited threads): take remote frees, give empty pages back.
+void heaps_reclaim_orphans(bool all);
+// Calls fn for every registered heap under the registry lock (statistics).
+void heaps_for_each(void (*fn)(Heap*, void*), void* arg);
+
+// ---- fast paths ---------------------------------------------------------------------------
+
+PM_INLINE void* heap_malloc_small(size_t size) {
+  Heap* heap = tl_heap;
+  Page* page = heap->direct[(size + 15) >> 4];
+  Block* b = page->free;
+  if (PM_UNLIKELY(b == nullptr)) return heap_malloc_slow(heap, size);
+  page->free = b->next;
+  b->key = 0;
+  return b;
+}
+
+PM_INLINE void heap_free(void* p) {
+  uint8_t mv = segmap_get(p);
+  if (PM_UNLIKELY(mv < kMapPoolMin)) return heap_free_slow(p);
+  Page* page = page_of(p, mv);
+  if (PM_UNLIKELY(!page_block_aligned(page, p))) return heap_free_slow(p);
+  Block* b = static_cast<Block*>(p);
+  Heap* heap = tl_heap;
+  if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);
+  if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_local_slow(heap, page, b);
+  b->key = reinterpret_cast<uintptr_t>(heap);
+  b->next = page->local_free;
+  page->local_free = b;
+  if (PM_UNLIKELY(--page->used == 0)) heap_free_local_slow(heap, page, nullptr);
+}
+
+}  // namespace pm

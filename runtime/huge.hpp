@@ -1,0 +1,28 @@
+// Huge blocks: direct mappings, aligned to 4 MiB so one segment-map entry names each.
+// Their metadata lives in a hash table keyed by address; freed mappings are cached for a
+// decay period (a 2 MiB malloc/free loop must not pay mmap and page faults each time).
+#pragma once
+#include "config.hpp"
+
+namespace pm {
+
+void* huge_malloc(size_t size, size_t align, bool* zeroed);
+void huge_free(void* p, const char* where);
+size_t huge_usable_size(const void* p);
+bool huge_owns(const void* p);
+// mremap: grow or shrink, moving the pages (never copying) when needed. nullptr on failure.
+void* huge_realloc(void* p, size_t new_size);
+void huge_purge(uint64_t now, bool force);
+
+struct HugeStats {
+  size_t blocks;
+  size_t bytes;         // live mappings
+  size_t cached_bytes;  // freed mappings kept for reuse
+};
+HugeStats huge_stats();
+
+void huge_locks_acquire();
+void huge_locks_release();
+void huge_locks_reset();
+
+}  // namespace pm

@@ -1,0 +1,366 @@
+// Large blocks: page-granular spans with boundary tags in the segment header.
+//
+// Each 4 KiB unit of a large segment has a UnitMeta. The first and last unit of every span
+// carry its length and whether it is free or used (start_state / end_state); all other
+// entries are kept at kNone, so a pointer into the middle of a span is recognised as
+// invalid. Free spans sit in segregated lists (exact lengths up to 32 units, then four
+// lists per power of two) with a bitmap of non-empty lists, and free spans whose memory is
+// still resident also sit on a list ordered by age, for decay.
+#include "large.hpp"
+
+#include <errno.h>
+#include <string.h>
+
+#include "error.hpp"
+#include "lock.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "segment.hpp"
+
+namespace pm {
+
+namespace {
+enum : uint8_t { kNone = 0, kFree = 1, kUsed = 2 };
+
+struct UnitMeta {
+  uint32_t len;
+  uint8_t start_state;
+  uint8_t end_state;
+  uint8_t dirty;
+  uint8_t bin;
+  uint64_t freed_at;
+  UnitMeta* next;   // size-bin list
+  UnitMeta* prev;
+  UnitMeta* dnext;  // resident free spans, oldest first
+  UnitMeta* dprev;
+};
+
+constexpr unsigned kUnitsPerSegment = kSegmentSize / kUnit;  // 1024
+
+struct LargeSegment {
+  uint8_t arena;
+  uint8_t pad[7];
+  UnitMeta units[kUnitsPerSegment];
+};
+
+constexpr unsigned kFirstUnit = (sizeof(LargeSegment) + kUnit - 1) / kUnit;
+constexpr unsigned kUsableUnits = kUnitsPerSegment - kFirstUnit;
+constexpr unsigned kBins = 64;
+constexpr unsigned kArenas = 8;
+
+struct Arena {
+  Lock lock;
+  uint64_t bin_mask;
+  UnitMeta* bins[kBins];
+  UnitMeta* dirty_first;
+  UnitMeta* dirty_last;
+  LargeSegment* spare;  // one entirely free segment kept mapped for the next request
+  size_t allocated;
+  size_t free_bytes;
+  size_t mapped;
+  size_t blocks;
+};
+
+Arena g_arenas[kArenas];
+
+unsigned bin_of(uint32_t n) {
+  if (n <= 32) return n - 1;
+  unsigned b = 31u - unsigned(__builtin_clz(n));
+  return 32 + (b - 5) * 4 + ((n >> (b - 2)) & 3);
+}
+static_assert(kUsableUnits <= 1024);
+
+LargeSegment* seg_of(const void* p) {
+  return reinterpret_cast<LargeSegment*>(reinterpret_cast<uintptr_t>(p) & ~kSegmentMask);
+}
+unsigned index_of(const LargeSegment* s, const UnitMeta* m) { return unsigned(m - s->units); }
+char* unit_addr(LargeSegment* s, unsigned u) { return reinterpret_cast<char*>(s) + size_t(u) * kUnit; }
+
+void bin_insert(Arena& a, UnitMeta* m) {
+  unsigned b = bin_of(m->len);
+  m->bin = uint8_t(b);
+  m->prev = nullptr;
+  m->next = a.bins[b];
+  if (m->next) m->next->prev = m;
+  a.bins[b] = m;
+  a.bin_mask |= uint64_t{1} << b;
+}
+
+void bin_remove(Arena& a, UnitMeta* m) {
+  unsigned b = m->bin;
+  if (m->prev) m->prev->next = m->next;
+  else a.bins[b] = m->next;
+  if (m->next) m->next->prev = m->prev;
+  if (!a.bins[b]) a.bin_mask &= ~(uint64_t{1} << b);
+}
+
+void dirty_append(Arena& a, UnitMeta* m) {
+  m->dnext = nullptr;
+  m->dprev = a.dirty_last;
+  if (a.dirty_last) a.dirty_last->dnext = m;
+  else a.dirty_first = m;
+  a.dirty_last = m;
+}
+
+void dirty_remove(Arena& a, UnitMeta* m) {
+  if (m->dprev) m->dprev->dnext = m->dnext;
+  else a.dirty_first = m->dnext;
+  if (m->dnext) m->dnext->dprev = m->dprev;
+  else a.dirty_last = m->dprev;
+  m->dnext = m->dprev = nullptr;
+}
+
+// Mark [u, u+n) as one span with the given state; interior entries stay kNone.
+void set_span(LargeSegment* s, unsigned u, uint32_t n, uint8_t state) {
+  s->units[u].len = n;
+  s->units[u].start_state = state;
+  s->units[u + n - 1].len = n;
+  s->units[u + n - 1].end_state = state;
+}
+
+void clear_span(LargeSegment* s, unsigned u, uint32_t n) {
+  s->units[u].start_state = kNone;
+  s->units[u + n - 1].end_state = kNone;
+}
+
+void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, bool dirty, uint64_t freed_at) {
+  set_span(s, u, n, kFree);
+  UnitMeta* m = &s->units[u];
+  m->dirty = dirty;
+  m->freed_at = freed_at;
+  bin_insert(a, m);
+  if (dirty) dirty_append(a, m);
+  a.free_bytes += size_t(n) * kUnit;
+}
+
+void remove_free(Arena& a, LargeSegment* s, unsigned u) {
+  UnitMeta* m = &s->units[u];
+  bin_remove(a, m);
+  if (m->dirty) dirty_remove(a, m);
+  a.free_bytes -= size_t(m->len) * kUnit;
+  clear_span(s, u, m->len);
+}
+
+LargeSegment* new_segment(Arena& a, unsigned arena_idx) {
+  bool zeroed;
+  void* mem = segment_alloc_raw(&zeroed);
+  if (!mem) return nullptr;
+  auto* s = static_cast<LargeSegment*>(mem);
+  if (!zeroed) memset(s, 0, sizeof(LargeSegment));
+  s->arena = uint8_t(arena_idx);
+  a.mapped += kSegmentSize;
+  add_free(a, s, kFirstUnit, kUsableUnits, !zeroed, os::now_ms());
+  segmap_set(s, kMapLarge);
+  return s;
+}
+
+void release_segment(Arena& a, LargeSegment* s) {
+  remove_free(a, s, kFirstUnit);
+  a.mapped -= kSegmentSize;
+  if (a.spare == s) a.spare = nullptr;
+  segment_free_raw(s);
+}
+
+// A free span of at least n units, or nullptr.
+UnitMeta* find_span(Arena& a, uint32_t n) {
+  unsigned b = bin_of(n);
+  if (a.bins[b] && a.bins[b]->len >= n) return a.bins[b];
+  uint64_t mask = b + 1 < kBins ? a.bin_mask & (~uint64_t{0} << (b + 1)) : 0;
+  if (!mask) return nullptr;
+  return a.bins[__builtin_ctzll(mask)];
+}
+
+// Give back [u, u+n) of segment s, merging with free neighbours.
+void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) {
+  bool dirty = true;
+  if (u > kFirstUnit && s->units[u - 1].end_state == kFree) {
+    unsigned l = u - s->units[u - 1].len;
+    uint32_t ln = s->units[l].len;
+    remove_free(a, s, l);
+    u = l;
+    n += ln;
+  }
+  unsigned r = u + n;
+  if (r < kUnitsPerSegment && s->units[r].start_state == kFree) {
+    uint32_t rn = s->units[r].len;
+    remove_free(a, s, r);
+    n += rn;
+  }
+  add_free(a, s, u, n, dirty, now);
+  if (n == kUsableUnits) {
+    if (!a.spare) a.spare = s;
+    else if (a.spare != s) release_segment(a, s);
+  }
+}
+}  // namespace
+
+size_t large_max_size() { return size_t(kUsableUnits) * kUnit; }
+
+void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed) {
+  size_t units = (size + kUnit - 1) / kUnit;
+  size_t slack = align > kUnit ? align / kUnit - 1 : 0;
+  if (units == 0) units = 1;
+  if (units + slack > kUsableUnits) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  unsigned idx = arena_hint % kArenas;
+  Arena& a = g_arenas[idx];
+  LockGuard g(a.lock);
+  uint32_t need = uint32_t(units + slack);
+  UnitMeta* m = find_span(a, need);
+  if (!m) {
+    if (!new_segment(a, idx)) return nullptr;
+    m = find_span(a, need);
+  }
+  LargeSegment* s = seg_of(m);
+  unsigned u = index_of(s, m);
+  uint32_t len = m->len;
+  bool dirty = m->dirty;
+  uint64_t freed_at = m->freed_at;
+  remove_free(a, s, u);
+  if (a.spare == s) a.spare = nullptr;
+  unsigned start = u;
+  if (slack) {
+    uintptr_t addr = reinterpret_cast<uintptr_t>(unit_addr(s, u));
+    uintptr_t aligned = (addr + align - 1) & ~(uintptr_t(align) - 1);
+    start = u + unsigned((aligned - addr) / kUnit);
+    if (start > u) add_free(a, s, u, start - u, dirty, freed_at);
+  }
+  unsigned end = start + unsigned(units);
+  if (end < u + len) add_free(a, s, end, u + len - end, dirty, freed_at);
+  set_span(s, start, uint32_t(units), kUsed);
+  a.allocated += units * kUnit;
+  a.blocks++;
+  *zeroed = !dirty;
+  return unit_addr(s, start);
+}
+
+namespace {
+// The used span that starts at p, or kNone/kFree state reported through *state.
+bool lookup(const void* p, LargeSegment** sp, unsigned* up, uint8_t* state) {
+  LargeSegment* s = seg_of(p);
+  uintptr_t off = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(s);
+  *state = kNone;
+  if (off % kUnit != 0 || off < kFirstUnit * kUnit) return false;
+  unsigned u = unsigned(off / kUnit);
+  *sp = s;
+  *up = u;
+  *state = s->units[u].start_state;
+  return *state == kUsed;
+}
+}  // namespace
+
+void large_free(void* p, const char* where) {
+  LargeSegment* s;
+  unsigned u;
+  uint8_t state;
+  LargeSegment* seg = seg_of(p);
+  Arena& a = g_arenas[seg->arena % kArenas];
+  uint64_t now = os::now_ms();
+  {
+    LockGuard g(a.lock);
+    if (PM_LIKELY(lookup(p, &s, &u, &state))) {
+      uint32_t n = s->units[u].len;
+      clear_span(s, u, n);
+      a.allocated -= size_t(n) * kUnit;
+      a.blocks--;
+      free_span(a, s, u, n, now);
+      return;
+    }
+  }
+  report_misuse(state == kFree ? Misuse::kDoubleFree : Misuse::kInvalidPointer, p, where);
+}
+
+size_t large_usable_size(const void* p) {
+  LargeSegment* s;
+  unsigned u;
+  uint8_t state;
+  if (!lookup(p, &s, &u, &state)) return 0;
+  return size_t(s->units[u].len) * kUnit;
+}
+
+bool large_owns(const void* p) {
+  LargeSegment* s;
+  unsigned u;
+  uint8_t state;
+  return lookup(p, &s, &u, &state);
+}
+
+bool large_resize_in_place(void* p, size_t new_size) {
+  LargeSegment* s = seg_of(p);
+  Arena& a = g_arenas[s->arena % kArenas];
+  LockGuard g(a.lock);
+  unsigned u;
+  uint8_t state;
+  if (!lookup(p, &s, &u, &state)) return false;
+  uint32_t n = s->units[u].len;
+  size_t m = (new_size + kUnit - 1) / kUnit;
+  if (m == 0) m = 1;
+  if (m == n) return true;
+  uint64_t now = os::now_ms();
+  if (m < n) {
+    clear_span(s, u, n);
+    set_span(s, u, uint32_t(m), kUsed);
+    free_span(a, s, u + unsigned(m), n - uint32_t(m), now);
+    a.allocated -= (n - m) * kUnit;
+    return true;
+  }
+  unsigned r = u + n;
+  if (r >= kUnitsPerSegment || s->units[r].start_state != kFree) return false;
+  uint32_t rn = s->units[r].len;
+  if (n + rn < m) return false;
+  UnitMeta* rm = &s->units[r];
+  bool dirty = rm->dirty;
+  uint64_t freed_at = rm->freed_at;
+  remove_free(a, s, r);
+  if (a.spare == s) a.spare = nullptr;
+  clear_span(s, u, n);
+  set_span(s, u, uint32_t(m), kUsed);
+  unsigned rest = u + unsigned(m);
+  if (rest < r + rn) add_free(a, s, rest, r + rn - rest, dirty, freed_at);
+  a.allocated += (m - n) * kUnit;
+  return true;
+}
+
+void large_purge(uint64_t now, bool force) {
+  uint64_t decay = options().decay_ms;
+  for (Arena& a : g_arenas) {
+    if (force) a.lock.lock();
+    else if (!a.lock.try_lock()) continue;
+    while (UnitMeta* m = a.dirty_first) {
+      if (!force && now < m->freed_at + decay) break;
+      LargeSegment* s = seg_of(m);
+      unsigned u = index_of(s, m);
+      os::purge(unit_addr(s, u), size_t(m->len) * kUnit);
+      m->dirty = 0;
+      dirty_remove(a, m);
+    }
+    if (force && a.spare) release_segment(a, a.spare);
+    a.lock.unlock();
+  }
+}
+
+LargeStats large_stats() {
+  LargeStats st{};
+  for (Arena& a : g_arenas) {
+    LockGuard g(a.lock);
+    st.allocated += a.allocated;
+    st.free_bytes += a.free_bytes;
+    st.mapped += a.mapped;
+    st.blocks += a.blocks;
+  }
+  return st;
+}
+
+void large_locks_acquire() {
+  for (Arena& a : g_arenas) a.lock.lock();
+}
+void large_locks_release() {
+  for (Arena& a : g_arenas) a.lock.unlock();
+}
+void large_locks_reset() {
+  for (Arena& a : g_arenas) a.lock.reset();
+}
+
+}  // namespace pm

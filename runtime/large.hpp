@@ -1,0 +1,35 @@
+// The free-list arena for blocks above the pool range: spans of whole 4 KiB units inside
+// 4 MiB segments, coalesced with their neighbours, found through segregated free lists
+// indexed by a bitmap (O(1)). Arenas are sharded; each has its own lock.
+#pragma once
+#include "config.hpp"
+
+namespace pm {
+
+constexpr size_t kUnit = 4096;
+
+// A block of at least `size` bytes aligned to `align` (<= kSegmentSize / 4), or nullptr.
+// *zeroed tells whether the memory is known to be zero.
+void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed);
+void large_free(void* p, const char* where);
+size_t large_usable_size(const void* p);
+bool large_owns(const void* p);
+// Grow or shrink in place; false when the neighbour is not free (nothing changes then).
+bool large_resize_in_place(void* p, size_t new_size);
+// Largest block the arena serves.
+size_t large_max_size();
+void large_purge(uint64_t now, bool force);
+
+struct LargeStats {
+  size_t allocated;   // bytes in live blocks
+  size_t free_bytes;  // bytes in free spans (resident or not)
+  size_t mapped;      // bytes of segments
+  size_t blocks;
+};
+LargeStats large_stats();
+
+void large_locks_acquire();
+void large_locks_release();
+void large_locks_reset();
+
+}  // namespace pm

@@ -1,0 +1,50 @@
+// A small futex mutex (no allocation, usable before libc is fully up, resettable after fork).
+#pragma once
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace pm {
+
+class Lock {
+ public:
+  void lock() {
+    int c = 0;
+    if (state_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+    for (int spin = 0; spin < 64; ++spin) {  // short critical sections: spin a little first
+      __builtin_ia32_pause();
+      c = 0;
+      if (state_.compare_exchange_weak(c, 1, std::memory_order_acquire)) return;
+    }
+    if (c != 2) c = state_.exchange(2, std::memory_order_acquire);
+    while (c != 0) {
+      syscall(SYS_futex, &state_, FUTEX_WAIT_PRIVATE, 2, nullptr, nullptr, 0);
+      c = state_.exchange(2, std::memory_order_acquire);
+    }
+  }
+  bool try_lock() {
+    int c = 0;
+    return state_.compare_exchange_strong(c, 1, std::memory_order_acquire);
+  }
+  void unlock() {
+    if (state_.exchange(0, std::memory_order_release) == 2)
+      syscall(SYS_futex, &state_, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  }
+  // In a fork child only one thread exists: whoever held the lock is gone.
+  void reset() { state_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int> state_{0};
+};
+
+struct LockGuard {
+  explicit LockGuard(Lock& l) : lock(l) { lock.lock(); }
+  ~LockGuard() { lock.unlock(); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+  Lock& lock;
+};
+
+}  // namespace pm

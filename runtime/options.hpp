@@ -1,0 +1,24 @@
+// Run-time options, read once from the environment at initialisation (see options.cpp).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace pm {
+
+struct Options {
+  uint64_t decay_ms;         // how long free memory stays resident before it is purged
+  bool purge;                // false: never give memory back except on malloc_trim
+  bool misuse_abort;         // abort on heap misuse (default) or only warn
+  bool verbose;              // diagnostics on stderr
+  bool print_stats;          // print statistics at exit
+  bool stats_json;           // ... as JSON instead of text
+  size_t huge_threshold;     // blocks above this are direct mappings
+  int thp;                   // transparent huge pages: 0 default, 1 never, 2 madvise
+  size_t reserve_limit;      // upper bound on mapped bytes (0: none)
+};
+
+const Options& options();
+// Parses POOLMALLOC_OPTIONS / POOLMALLOC_<KEY>; called once by the initialisation.
+void options_init();
+
+}  // namespace pm

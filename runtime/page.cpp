@@ -1,0 +1,235 @@
+#include "page.hpp"
+
+#include "options.hpp"
+#include "os.hpp"
+
+namespace pm {
+
+namespace {
+constexpr size_t kExtendBytes = 8 * 1024;  // carve this much at a time: RSS follows use
+
+// Direct-table slots served by each class (classes with blocks of at most kDirectMax).
+struct SlotRange {
+  uint8_t lo, hi;
+};
+constexpr auto kSlotRange = [] {
+  std::array<SlotRange, kClassCount> r{};
+  for (auto& x : r) x = {1, 0};  // empty
+  for (unsigned i = 0; i < kDirectSlots; ++i) {
+    unsigned c = kDirectClass[i];
+    if (r[c].lo > r[c].hi) r[c].lo = uint8_t(i);
+    r[c].hi = uint8_t(i);
+  }
+  return r;
+}();
+
+void set_direct(Heap* heap, unsigned cls) {
+  Page* p = heap->queues[cls].first;
+  if (!p) p = &g_empty_page;
+  for (unsigned i = kSlotRange[cls].lo; i <= kSlotRange[cls].hi; ++i) heap->direct[i] = p;
+}
+
+uintptr_t slot_start(Segment* seg, unsigned slot) {
+  uintptr_t base = reinterpret_cast<uintptr_t>(seg) + (uintptr_t(slot) << kSliceShift);
+  return slot == 0 ? base + kSliceSize : base;  // slice 0 holds the header
+}
+
+size_t slot_bytes(const Segment* seg, unsigned slot) {
+  size_t n = seg->kind == SegmentKind::kSmall ? kSliceSize : kSliceSize * kMediumSlices;
+  return slot == 0 ? n - kSliceSize : n;
+}
+
+void dirty_unlink(Heap* heap, Page* page) {
+  if (page->prev) page->prev->next = page->next;
+  else heap->dirty_first = page->next;
+  if (page->next) page->next->prev = page->prev;
+  else heap->dirty_last = page->prev;
+  page->next = page->prev = nullptr;
+  page->dirty = false;
+}
+
+void dirty_append(Heap* heap, Page* page) {
+  page->dirty = true;
+  page->next = nullptr;
+  page->prev = heap->dirty_last;
+  if (heap->dirty_last) heap->dirty_last->next = page;
+  else heap->dirty_first = page;
+  heap->dirty_last = page;
+}
+
+void avail_add(Heap* heap, Segment* seg) {
+  Segment** head = &heap->avail[seg->kind == SegmentKind::kSmall ? 0 : 1];
+  seg->prev = nullptr;
+  seg->next = *head;
+  if (*head) (*head)->prev = seg;
+  *head = seg;
+  seg->in_avail = true;
+}
+
+void avail_remove(Heap* heap, Segment* seg) {
+  Segment** head = &heap->avail[seg->kind == SegmentKind::kSmall ? 0 : 1];
+  if (seg->prev) seg->prev->next = seg->next;
+  else *head = seg->next;
+  if (seg->next) seg->next->prev = seg->prev;
+  seg->next = seg->prev = nullptr;
+  seg->in_avail = false;
+}
+}  // namespace
+
+void queue_push_front(Heap* heap, unsigned cls, Page* page) {
+  PageQueue& q = heap->queues[cls];
+  page->prev = nullptr;
+  page->next = q.first;
+  if (q.first) q.first->prev = page;
+  else q.last = page;
+  q.first = page;
+  set_direct(heap, cls);
+}
+
+void queue_push_back(Heap* heap, unsigned cls, Page* page) {
+  PageQueue& q = heap->queues[cls];
+  page->next = nullptr;
+  page->prev = q.last;
+  if (q.last) q.last->next = page;
+  else q.first = page;
+  q.last = page;
+  if (q.first == page) set_direct(heap, cls);
+}
+
+void queue_remove(Heap* heap, unsigned cls, Page* page) {
+  PageQueue& q = heap->queues[cls];
+  bool was_first = q.first == page;
+  if (page->prev) page->prev->next = page->next;
+  else q.first = page->next;
+  if (page->next) page->next->prev = page->prev;
+  else q.last = page->prev;
+  page->next = page->prev = nullptr;
+  if (was_first) set_direct(heap, cls);
+}
+
+void page_extend(Page* page) {
+  uint32_t n = page->reserved - page->capacity;
+  uint32_t step = uint32_t(kExtendBytes / page->block_size);
+  if (step < 1) step = 1;
+  if (n > step) n = step;
+  uintptr_t bs = page->block_size;
+  uintptr_t start = page->area + uintptr_t(page->capacity) * bs;
+  Block* first = reinterpret_cast<Block*>(start);
+  Block* b = first;
+  for (uint32_t i = 1; i < n; ++i) {
+    Block* nb = reinterpret_cast<Block*>(start + i * bs);
+    b->next = nb;
+    b = nb;
+  }
+  b->next = page->free;
+  page->free = first;
+  page->capacity += n;
+  page->used += n;
+}
+
+Page* page_fresh(Heap* heap, unsigned cls) {
+  unsigned kind = cls < kSmallClassCount ? 0 : 1;
+  Segment* seg = heap->avail[kind];
+  if (!seg) {
+    heaps_reclaim_orphans(false);  // exited threads may have left empty segments behind
+    seg = segment_alloc_pool(kind == 0 ? SegmentKind::kSmall : SegmentKind::kMedium, heap);
+    if (!seg) return nullptr;
+    heap->segment_count++;
+    avail_add(heap, seg);
+  }
+  unsigned slot = unsigned(__builtin_ctzll(seg->free_slots));
+  seg->free_slots &= seg->free_slots - 1;
+  if (seg->free_slots == 0) avail_remove(heap, seg);
+  seg->page_count++;
+  Page* page = &seg->pages[slot];
+  if (page->dirty) dirty_unlink(heap, page);
+  uint32_t bs = kBlockSize[cls];
+  page->free = nullptr;
+  page->local_free = nullptr;
+  page->heap = heap;
+  page->area = slot_start(seg, slot);
+  page->div_magic = ~uint64_t{0} / bs + 1;
+  page->used = 0;
+  page->block_size = bs;
+  page->capacity = 0;
+  page->reserved = uint32_t(slot_bytes(seg, slot) / bs);
+  page->full_used = 0;
+  page->class_idx = uint8_t(cls);
+  page->state = PageState::kQueued;
+  page->freed_at = 0;
+  heap->pages_alloc++;
+  return page;
+}
+
+void page_free(Heap* heap, Page* page, uint64_t freed_at) {
+  Segment* seg = segment_of(page);
+  page->free = page->local_free = nullptr;
+  page->heap = nullptr;
+  page->div_magic = 0;
+  page->block_size = 0;
+  page->used = page->capacity = page->reserved = 0;
+  page->state = PageState::kFree;
+  page->freed_at = freed_at;
+  seg->free_slots |= uint64_t{1} << page->slot;
+  seg->page_count--;
+  heap->pages_freed++;
+  if (seg->page_count == 0) {
+    // The whole segment is free: forget its pages' decay bookkeeping and hand it back.
+    for (unsigned i = 0; i < kSlicesPerSegment; ++i)
+      if (seg->pages[i].dirty) dirty_unlink(heap, &seg->pages[i]);
+    if (seg->in_avail) avail_remove(heap, seg);
+    heap->segment_count--;
+    segment_release(seg);
+    return;
+  }
+  dirty_append(heap, page);
+  if (!seg->in_avail) avail_add(heap, seg);
+}
+
+void page_retire(Heap* heap, Page* page, uint64_t now) {
+  unsigned cls = page->class_idx;
+  PageQueue& q = heap->queues[cls];
+  if (q.first == page && q.last == page && heap->thread != 0) {
+    // The only page of its class: keep it for the next allocation; the decay frees it.
+    page->freed_at = now;
+    heap->retained[cls >> 6] |= uint64_t{1} << (cls & 63);
+    return;
+  }
+  queue_remove(heap, cls, page);
+  page_free(heap, page, now);
+}
+
+void heap_purge(Heap* heap, uint64_t now, bool force) {
+  uint64_t decay = options().decay_ms;
+  bool allowed = force || options().purge;
+  if (!allowed) return;
+  for (unsigned w = 0; w < 2; ++w) {
+    uint64_t bits = heap->retained[w];
+    while (bits) {
+      unsigned cls = w * 64 + unsigned(__builtin_ctzll(bits));
+      bits &= bits - 1;
+      Page* page = heap->queues[cls].first;
+      bool empty = page && page->used == 0 && !page->free;
+      if (!empty) {
+        heap->retained[w] &= ~(uint64_t{1} << (cls & 63));
+      } else if (force || now >= page->freed_at + decay) {
+        heap->retained[w] &= ~(uint64_t{1} << (cls & 63));
+        queue_remove(heap, cls, page);
+        page_free(heap, page, page->freed_at);
+        if (page->dirty) {  // expired already: purge it now, not after another decay
+          Segment* seg = segment_of(page);
+          os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
+          dirty_unlink(heap, page);
+        }
+      }
+    }
+  }
+  while (Page* page = heap->dirty_first) {
+    if (!force && now < page->freed_at + decay) break;
+    Segment* seg = segment_of(page);
+    os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
+    dirty_unlink(heap, page);
+  }
+}
+
+}  // namespace pm

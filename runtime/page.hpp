@@ -1,0 +1,27 @@
+// Pages inside a heap: initialisation, lazy carving, class queues, retirement, decay.
+#pragma once
+#include "heap.hpp"
+
+namespace pm {
+
+// A page of class `cls` from one of the heap's segments (a new segment when needed).
+Page* page_fresh(Heap* heap, unsigned cls);
+// Carve the next run of blocks of a page into its `free` list.
+void page_extend(Page* page);
+// Every block of the page is back: keep it as the class's spare or give it to its segment.
+void page_retire(Heap* heap, Page* page, uint64_t now);
+// Give the page back to its segment (the segment goes to the cache once all are free).
+void page_free(Heap* heap, Page* page, uint64_t freed_at);
+
+void queue_push_front(Heap* heap, unsigned cls, Page* page);
+void queue_push_back(Heap* heap, unsigned cls, Page* page);
+void queue_remove(Heap* heap, unsigned cls, Page* page);
+
+// Purge free pages older than the decay (all when force) and drop expired spare pages.
+void heap_purge(Heap* heap, uint64_t now, bool force);
+
+PM_INLINE size_t page_area_size(const Page* page) {
+  return size_t(page->reserved) * page->block_size;
+}
+
+}  // namespace pm

@@ -1,0 +1,127 @@
+// Segments: 4 MiB naturally aligned regions. Pool segments carry out-of-band page
+// metadata in their header; the segment map tells, per 4 MiB of address space, whether
+// poolmalloc owns it and how to find the page of a pointer.
+#pragma once
+#include <atomic>
+
+#include "config.hpp"
+
+namespace pm {
+
+struct Heap;
+
+// A free block: the link of the list it is on, and a key that marks it as freed (a second
+// free of the same block finds its key set and is checked against the free lists).
+struct Block {
+  Block* next;
+  uintptr_t key;
+};
+
+enum class PageState : uint8_t { kFree, kQueued, kFull };
+
+// One page serves one size class. Field order: the first 48 bytes are all the fast paths
+// touch. Frees by the owner go to local_free; `used` counts the blocks that are not on
+// local_free (handed out, on `free`, or in a remote queue), so it reaches 0 exactly when
+// every block is back and the page can be retired. While a page is full and out of its
+// queue, `used` is parked at 1 (the real count is in full_used) so the first free lands
+// in the slow path, which puts the page back into its queue.
+struct alignas(128) Page {
+  Block* free;
+  Block* local_free;
+  Heap* heap;
+  uintptr_t area;        // address of the first block
+  uint64_t div_magic;    // ceil(2^64 / block_size): (offset * magic) < magic iff a multiple
+  uint32_t used;
+  uint32_t block_size;   // 0 while the page is free
+  uint32_t capacity;     // blocks carved into lists so far (carving is lazy)
+  uint32_t reserved;     // blocks that fit in the page
+  uint32_t full_used;
+  uint8_t class_idx;
+  PageState state;
+  uint8_t slot;          // index in the segment's pages[]
+  bool dirty;            // free page whose memory is still resident
+  Page* next;            // class queue, or the heap's list of dirty free pages
+  Page* prev;
+  uint64_t freed_at;     // when it became free or empty (ms)
+};
+static_assert(sizeof(Page) == 128);
+
+enum class SegmentKind : uint8_t { kSmall, kMedium, kLarge };
+
+// Segment-map values: for pool segments the mask that turns a slice index into the slot
+// of its page (medium pages span eight slices); small values for the other kinds.
+enum : uint8_t {
+  kMapNone = 0,
+  kMapLarge = 1,
+  kMapHuge = 2,
+  kMapMedium = 56,  // slot = slice & 0b111000
+  kMapSmall = 63,   // slot = slice
+  kMapPoolMin = 56,
+};
+
+struct Segment {
+  SegmentKind kind;
+  uint8_t map_value;
+  uint16_t page_count;      // pages in use
+  uint32_t pad_;
+  Heap* heap;               // owner of the pages
+  uint64_t free_slots;      // bit per page slot that is free
+  Segment* next;            // heap's segments with free slots / the segment cache
+  Segment* prev;
+  Segment* all_next;        // registry of every live segment (statistics, heap walk)
+  Segment* all_prev;
+  uint64_t released_at;
+  bool in_avail;
+  Page pages[kSlicesPerSegment];
+};
+static_assert(sizeof(Segment) <= kSliceSize);
+
+// One byte per 4 MiB of the 47-bit user address space: 32 MiB of zero-filled bss that
+// only becomes resident where segments live.
+extern uint8_t g_segmap[size_t{1} << (47 - kSegmentShift)];
+
+PM_INLINE uint8_t segmap_get(const void* p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (PM_UNLIKELY(a >> 47)) return kMapNone;
+  return g_segmap[a >> kSegmentShift];
+}
+PM_INLINE Segment* segment_of(const void* p) {
+  return reinterpret_cast<Segment*>(reinterpret_cast<uintptr_t>(p) & ~kSegmentMask);
+}
+PM_INLINE Page* page_of(const void* p, uint8_t map_value) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  return &segment_of(p)->pages[(a >> kSliceShift) & map_value];
+}
+// True when p sits at a multiple of the block size from the area start (a free page has
+// magic 0 and never passes). The multiply tests divisibility without a division.
+PM_INLINE bool page_block_aligned(const Page* pg, const void* p) {
+  uint64_t off = reinterpret_cast<uintptr_t>(p) - pg->area;
+  return off * pg->div_magic < pg->div_magic;
+}
+// The full check for the slow paths: aligned, and inside the carved part of the page.
+PM_INLINE bool page_block_valid(const Page* pg, const void* p) {
+  uint64_t off = reinterpret_cast<uintptr_t>(p) - pg->area;
+  return page_block_aligned(pg, p) && off < uint64_t(pg->capacity) * pg->block_size;
+}
+
+// Pool segments (small or medium pages), owned by `heap`.
+Segment* segment_alloc_pool(SegmentKind kind, Heap* heap);
+// Every page of the segment is free: hand it to the cache (the OS gets it after decay).
+void segment_release(Segment* seg);
+// Raw 4 MiB aligned region for the large arena (from the cache or the OS) and back.
+// *zeroed tells whether the memory is fresh from the OS (all zero).
+void* segment_alloc_raw(bool* zeroed);
+void segment_free_raw(void* seg);
+// Unmap cached segments older than the decay (all of them when force).
+void segment_cache_purge(uint64_t now, bool force);
+void segmap_set(const void* seg, uint8_t value);
+
+// Registry of live pool segments, for statistics and the heap walk.
+void segments_for_each(void (*fn)(Segment*, void*), void* arg);
+
+// Fork support.
+void segment_locks_acquire();
+void segment_locks_release();
+void segment_locks_reset();
+
+}  // namespace pm

@@ -1,0 +1,62 @@
+// Size classes of the pool range (16 B .. 64 KiB): 16-byte steps up to 128 B, then eight
+// classes per power of two, so a block wastes at most 1/8 of the request above 128 B
+// (below that, 16-byte alignment bounds the waste to 15 bytes).
+#pragma once
+#include <array>
+
+#include "config.hpp"
+
+namespace pm {
+
+constexpr unsigned kClassCount = 80;
+constexpr unsigned kSmallClassCount = 56;  // classes up to kSmallMax live on 64 KiB pages
+
+constexpr size_t class_block_size(unsigned c) {
+  if (c < 8) return 16 * (c + 1);
+  unsigned g = (c - 8) / 8, r = (c - 8) % 8;
+  size_t base = size_t{128} << g;
+  return base + (base / 8) * (r + 1);
+}
+
+// Branch-free for the range above 128 B: the top bit picks the group, the next three
+// bits the class inside it.
+constexpr unsigned size_class(size_t size) {
+  if (size <= 128) return size == 0 ? 0 : unsigned((size - 1) >> 4);
+  size_t s = size - 1;
+  unsigned b = 63u - unsigned(__builtin_clzll(s));
+  return 8 + (b - 7) * 8 + unsigned((s >> (b - 3)) & 7);
+}
+
+// The direct table of a heap covers sizes up to kDirectMax in 16-byte slots.
+constexpr std::array<uint8_t, kDirectSlots> make_direct_class() {
+  std::array<uint8_t, kDirectSlots> t{};
+  for (size_t i = 0; i < kDirectSlots; ++i) t[i] = uint8_t(size_class(i * 16));
+  return t;
+}
+inline constexpr auto kDirectClass = make_direct_class();
+
+constexpr std::array<uint32_t, kClassCount> make_block_sizes() {
+  std::array<uint32_t, kClassCount> t{};
+  for (unsigned c = 0; c < kClassCount; ++c) t[c] = uint32_t(class_block_size(c));
+  return t;
+}
+inline constexpr auto kBlockSize = make_block_sizes();
+
+static_assert(class_block_size(kClassCount - 1) == kPoolMax);
+static_assert(class_block_size(kSmallClassCount - 1) == kSmallMax);
+static_assert(size_class(kPoolMax) == kClassCount - 1);
+static_assert(size_class(129) == 8 && class_block_size(8) == 144);
+static_assert(size_class(256) == 15 && size_class(257) == 16);
+
+constexpr bool check_classes() {
+  for (size_t s = 1; s <= kPoolMax; ++s) {
+    size_t b = class_block_size(size_class(s));
+    if (b < s || b % 16 != 0) return false;
+    if (s > 128 && (b - s) * 8 > s) return false;  // waste <= 12.5% of the request
+    if (size_class(s) > 0 && class_block_size(size_class(s) - 1) >= s) return false;
+  }
+  return true;
+}
+static_assert(check_classes(), "size classes must cover every size tightly");
+
+}  // namespace pm
