@@ -1,0 +1,648 @@
+// poolmalloc C++ API: layouts, the sized/aligned global entry points, scoped arenas (bump,
+// stack, pool, free-list, per-thread scratch) and STL / std::pmr adapters.
+//
+// The arenas are thin wrappers over the C API in poolmalloc_arenas.h (the runtime has no
+// exceptions). Error convention: allocation failure gives a null pointer (Allocation.ptr,
+// an empty span); misuse (a foreign or already freed block, a block that is not on top, a
+// stale mark) makes the call return false and changes nothing. Only copy_onto and the
+// adapters (which the standard library requires to) throw. Arenas are not thread-safe.
+#ifndef POOLMALLOC_HPP
+#define POOLMALLOC_HPP
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory_resource>
+#include <new>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "poolmalloc.h"
+#include "poolmalloc_arenas.h"
+
+namespace pm {
+
+// The largest size any allocation accepts.
+inline constexpr std::size_t max_alloc_size = PM_MAX_ALLOC_SIZE;
+
+struct LayoutExtension;
+
+// Size and alignment of a request. Construct checked layouts with the static helpers; they
+// give std::nullopt for an alignment that is not a power of two or a size that overflows.
+struct Layout {
+  std::size_t size = 0;
+  std::size_t align = 1;
+
+  static constexpr bool is_pow2(std::size_t a) noexcept { return a != 0 && (a & (a - 1)) == 0; }
+
+  template <class T>
+  static constexpr Layout of() noexcept {
+    return Layout{sizeof(T), alignof(T)};
+  }
+  static constexpr std::optional<Layout> from_size_align(std::size_t size,
+                                                         std::size_t align) noexcept {
+    if (!is_pow2(align) || size > max_alloc_size - (align - 1)) return std::nullopt;
+    return Layout{size, align};
+  }
+  // n elements, each padded to its alignment.
+  static constexpr std::optional<Layout> array(std::size_t elem_size, std::size_t elem_align,
+                                               std::size_t n) noexcept {
+    if (!is_pow2(elem_align) || elem_size > max_alloc_size) return std::nullopt;
+    std::size_t stride = (elem_size + elem_align - 1) & ~(elem_align - 1);
+    if (stride != 0 && n > max_alloc_size / stride) return std::nullopt;
+    return from_size_align(stride * n, elem_align);
+  }
+  template <class T>
+  static constexpr std::optional<Layout> array_of(std::size_t n) noexcept {
+    return array(sizeof(T), alignof(T), n);
+  }
+  // `next` appended after `base` with the padding before it; see LayoutExtension.
+  static constexpr std::optional<LayoutExtension> extend(Layout base, Layout next) noexcept;
+  // Trailing padding to a multiple of the alignment: the sizeof of a struct.
+  constexpr std::optional<Layout> pad_to_align() const noexcept {
+    if (!is_pow2(align) || size > max_alloc_size) return std::nullopt;
+    return from_size_align((size + align - 1) & ~(align - 1), align);
+  }
+  constexpr bool operator==(const Layout &) const noexcept = default;
+  constexpr operator pm_layout_t() const noexcept { return pm_layout_t{size, align}; }
+};
+
+struct LayoutExtension {
+  Layout layout;       // base + padding + next (no trailing padding)
+  std::size_t offset;  // where next starts
+};
+
+constexpr std::optional<LayoutExtension> Layout::extend(Layout base, Layout next) noexcept {
+  if (!is_pow2(base.align) || !is_pow2(next.align) || base.size > max_alloc_size ||
+      next.size > max_alloc_size)
+    return std::nullopt;
+  std::size_t offset = (base.size + next.align - 1) & ~(next.align - 1);
+  if (next.size > max_alloc_size - offset) return std::nullopt;
+  auto l = from_size_align(offset + next.size, std::max(base.align, next.align));
+  if (!l) return std::nullopt;
+  return LayoutExtension{*l, offset};
+}
+
+// The result of an allocation: ptr is null on failure; size may exceed the request and all
+// of it is usable.
+struct Allocation {
+  void *ptr = nullptr;
+  std::size_t size = 0;
+  constexpr Allocation() noexcept = default;
+  constexpr Allocation(void *p, std::size_t n) noexcept : ptr(p), size(n) {}
+  constexpr Allocation(pm_allocation_t a) noexcept : ptr(a.ptr), size(a.size) {}
+  constexpr explicit operator bool() const noexcept { return ptr != nullptr; }
+};
+
+// ---- sized and aligned entry points on the global allocator --------------------------------
+inline Allocation alloc(Layout l) noexcept { return pm_global_alloc(l); }
+inline Allocation alloc_zeroed(Layout l) noexcept { return pm_global_alloc_zeroed(l); }
+inline void dealloc(void *ptr, Layout l) noexcept { pm_global_dealloc(ptr, l); }
+// On failure ptr is null and the old block is intact.
+inline Allocation realloc(void *ptr, Layout old_layout, Layout new_layout) noexcept {
+  return pm_global_realloc(ptr, old_layout, new_layout);
+}
+
+// Bounds-checked copy between two live blocks of the global heap (overlap allowed).
+// Throws std::invalid_argument when a pointer is not a heap block, std::out_of_range when a
+// range leaves its block (pm_usable_size).
+inline void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
+                      std::size_t len) {
+  int rc = pm_copy_onto(src, src_start, dst, dst_start, len);
+  if (rc == PM_ARENA_ERANGE) throw std::out_of_range("pm::copy_onto: range outside the block");
+  if (rc != PM_ARENA_OK) throw std::invalid_argument("pm::copy_onto: not a heap block");
+}
+
+// ---- bump arena --------------------------------------------------------------------------
+using BumpMark = pm_bump_mark_t;
+
+// Rewinds its arena to where it was when the scope began.
+class BumpScope {
+ public:
+  explicit BumpScope(pm_bump_t *b) noexcept : b_(b), mark_(pm_bump_mark(b)) {}
+  ~BumpScope() { pm_bump_rewind(b_, mark_); }
+  BumpScope(const BumpScope &) = delete;
+  BumpScope &operator=(const BumpScope &) = delete;
+
+ private:
+  pm_bump_t *b_;
+  BumpMark mark_;
+};
+
+// The operations of a bump arena, shared by the owning BumpArena, the non-owning BumpRef
+// and ScratchScope. D provides handle().
+template <class D>
+class BumpOps {
+ public:
+  // O(1): the pointer moves up; the slow path (a new chunk) is out of line.
+  Allocation alloc(Layout l) noexcept {
+    pm_bump_t *b = h();
+    if (b != nullptr && Layout::is_pow2(l.align)) {
+      auto cur = reinterpret_cast<std::uintptr_t>(b->cur);
+      auto end = reinterpret_cast<std::uintptr_t>(b->end);
+      std::uintptr_t p = (cur + (l.align - 1)) & ~static_cast<std::uintptr_t>(l.align - 1);
+      if (cur != 0 && p >= cur && p <= end && l.size <= end - p) {
+        b->cur = reinterpret_cast<char *>(p + l.size);
+        return Allocation{reinterpret_cast<void *>(p), l.size};
+      }
+    }
+    return pm_bump_alloc(b, l);
+  }
+  Allocation alloc_zeroed(Layout l) noexcept {
+    Allocation a = alloc(l);
+    if (a.ptr != nullptr) std::memset(a.ptr, 0, a.size);
+    return a;
+  }
+  // Space for n uninitialised T, or nullptr.
+  template <class T>
+  T *alloc_array(std::size_t n) noexcept {
+    auto l = Layout::array_of<T>(n);
+    return l ? static_cast<T *>(alloc(*l).ptr) : nullptr;
+  }
+  // Gives the block back only when it is the most recent one (true); otherwise a no-op.
+  bool dealloc(void *p, Layout l) noexcept { return pm_bump_dealloc(h(), p, l.size) != 0; }
+  // Frees everything; keeps the first region, gives other chunks back.
+  void reset() noexcept { pm_bump_reset(h()); }
+  std::size_t remaining() const noexcept { return pm_bump_remaining(h()); }
+  std::size_t total_allocated() const noexcept { return pm_bump_total_allocated(h()); }
+  std::size_t capacity() const noexcept { return pm_bump_capacity(h()); }
+  BumpMark mark() const noexcept { return pm_bump_mark(h()); }
+  // false (and nothing changes) when the mark is above the current position.
+  bool rewind(BumpMark m) noexcept { return pm_bump_rewind(h(), m) == PM_ARENA_OK; }
+  [[nodiscard]] BumpScope scope() noexcept { return BumpScope(h()); }
+
+ private:
+  pm_bump_t *h() const noexcept { return static_cast<const D *>(this)->handle(); }
+};
+
+// Growth settings for a bump arena (zero fields take the defaults: 64 KiB first chunk,
+// doubling up to 64 MiB, no total limit, the global allocator as upstream).
+struct BumpGrowth {
+  std::size_t chunk_size = 0;
+  std::size_t max_chunk = 0;
+  std::size_t limit = 0;
+  const pm_upstream_t *upstream = nullptr;
+};
+
+class BumpArena : public BumpOps<BumpArena> {
+ public:
+  using Growth = BumpGrowth;
+  // A growing arena on the global allocator; no memory until the first allocation.
+  BumpArena() noexcept : BumpArena(Growth{}) {}
+  // An owned, fixed capacity.
+  explicit BumpArena(std::size_t capacity) noexcept { init(nullptr, capacity, nullptr); }
+  // Over a caller's buffer (not owned), fixed.
+  BumpArena(void *buffer, std::size_t size) noexcept { init(buffer, size, nullptr); }
+  explicit BumpArena(std::span<std::byte> buffer) noexcept
+      : BumpArena(buffer.data(), buffer.size()) {}
+  // Growing by chunks; `initial` bytes are taken at once when non-zero.
+  explicit BumpArena(Growth g, std::size_t initial = 0) noexcept {
+    auto o = options(g);
+    init(nullptr, initial, &o);
+  }
+  // A caller's buffer first, then chunks from upstream.
+  BumpArena(std::span<std::byte> buffer, Growth g) noexcept {
+    auto o = options(g);
+    init(buffer.data(), buffer.size(), &o);
+  }
+  ~BumpArena() { pm_bump_destroy(&s_); }
+  BumpArena(BumpArena &&o) noexcept : s_(o.s_), ok_(o.ok_) { o.forget(); }
+  BumpArena &operator=(BumpArena &&o) noexcept {
+    if (this != &o) {
+      pm_bump_destroy(&s_);
+      s_ = o.s_;
+      ok_ = o.ok_;
+      o.forget();
+    }
+    return *this;
+  }
+  BumpArena(const BumpArena &) = delete;
+  BumpArena &operator=(const BumpArena &) = delete;
+
+  // false when the owned capacity could not be taken.
+  bool valid() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
+  pm_bump_t *handle() const noexcept { return const_cast<pm_bump_t *>(&s_); }
+
+ private:
+  static pm_bump_options_t options(const Growth &g) noexcept {
+    return pm_bump_options_t{1, g.chunk_size, g.max_chunk, g.limit, g.upstream};
+  }
+  void init(void *buf, std::size_t size, const pm_bump_options_t *o) noexcept {
+    ok_ = pm_bump_init(&s_, buf, size, o) == PM_ARENA_OK;
+  }
+  void forget() noexcept {
+    s_ = pm_bump_t{};
+    ok_ = false;
+  }
+  pm_bump_t s_{};
+  bool ok_ = false;
+};
+
+// A non-owning view of a bump arena (a BumpArena, a scratch arena or a C pm_bump_t).
+class BumpRef : public BumpOps<BumpRef> {
+ public:
+  explicit BumpRef(pm_bump_t *b) noexcept : b_(b) {}
+  BumpRef(BumpArena &a) noexcept : b_(a.handle()) {}
+  pm_bump_t *handle() const noexcept { return b_; }
+
+ private:
+  pm_bump_t *b_;
+};
+
+// ---- per-thread scratch --------------------------------------------------------------------
+// A scope over one of the thread's scratch arenas, rewound when the scope ends. It is a
+// bump arena itself (alloc, mark, ...). Scopes nest; end them in reverse order.
+class ScratchScope : public BumpOps<ScratchScope> {
+ public:
+  ScratchScope(const pm_bump_t *const *conflicts, std::size_t count) noexcept
+      : s_(pm_scratch_begin(conflicts, count)) {}
+  ~ScratchScope() { pm_scratch_end(&s_); }
+  ScratchScope(const ScratchScope &) = delete;
+  ScratchScope &operator=(const ScratchScope &) = delete;
+
+  // null (and every alloc fails) only when all the thread's scratch arenas conflict.
+  pm_bump_t *handle() const noexcept { return s_.arena; }
+  BumpRef arena() const noexcept { return BumpRef(s_.arena); }
+  explicit operator bool() const noexcept { return s_.arena != nullptr; }
+
+ private:
+  pm_scratch_t s_;
+};
+
+namespace detail {
+inline const pm_bump_t *bump_id(const pm_bump_t *b) noexcept { return b; }
+template <class D>
+const pm_bump_t *bump_id(const BumpOps<D> &x) noexcept {
+  return static_cast<const D &>(x).handle();
+}
+}  // namespace detail
+
+// Scratch memory from a thread-local arena that is none of `conflicts` (bump arenas, arena
+// references, other scratch scopes or pm_bump_t pointers): pass the arena a function was
+// handed, so that its scratch allocations and its results do not share an arena.
+template <class... Arenas>
+[[nodiscard]] ScratchScope scratch(const Arenas &...conflicts) noexcept {
+  const pm_bump_t *ids[sizeof...(Arenas) + 1] = {detail::bump_id(conflicts)..., nullptr};
+  return ScratchScope(ids, sizeof...(Arenas));
+}
+
+// ---- stack arena -------------------------------------------------------------------------
+class StackArena {
+ public:
+  explicit StackArena(std::size_t capacity) noexcept {
+    ok_ = pm_stack_init(&s_, nullptr, capacity) == PM_ARENA_OK;
+  }
+  StackArena(void *buffer, std::size_t size) noexcept {
+    ok_ = buffer != nullptr && pm_stack_init(&s_, buffer, size) == PM_ARENA_OK;
+  }
+  explicit StackArena(std::span<std::byte> buffer) noexcept
+      : StackArena(buffer.data(), buffer.size()) {}
+  ~StackArena() { pm_stack_destroy(&s_); }
+  StackArena(StackArena &&o) noexcept : s_(o.s_), ok_(o.ok_) {
+    o.s_ = pm_stack_t{};
+    o.ok_ = false;
+  }
+  StackArena &operator=(StackArena &&o) noexcept {
+    if (this != &o) {
+      pm_stack_destroy(&s_);
+      s_ = o.s_;
+      ok_ = o.ok_;
+      o.s_ = pm_stack_t{};
+      o.ok_ = false;
+    }
+    return *this;
+  }
+  StackArena(const StackArena &) = delete;
+  StackArena &operator=(const StackArena &) = delete;
+
+  // Each block also costs a 16-byte header.
+  Allocation alloc(Layout l) noexcept { return pm_stack_alloc(&s_, l); }
+  // Frees the most recent block; false when empty.
+  bool pop() noexcept { return pm_stack_pop(&s_) == PM_ARENA_OK; }
+  // Frees p if it is the most recent block; false (nothing freed) otherwise.
+  bool dealloc(void *p) noexcept { return pm_stack_dealloc(&s_, p) == PM_ARENA_OK; }
+  bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
+  void reset() noexcept { pm_stack_reset(&s_); }
+  std::size_t remaining() const noexcept { return pm_stack_remaining(&s_); }
+  std::size_t count() const noexcept { return pm_stack_count(&s_); }
+  bool valid() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
+  pm_stack_t *handle() noexcept { return &s_; }
+
+ private:
+  pm_stack_t s_{};
+  bool ok_ = false;
+};
+
+// ---- pool --------------------------------------------------------------------------------
+struct PoolOptions {
+  std::size_t align = 0;       // 0: the natural alignment of the block size, at most 16
+  bool grow = false;           // add slabs (each twice the last) when full
+  std::size_t max_blocks = 0;  // with grow: the most blocks in all (0: no limit)
+};
+
+class Pool {
+ public:
+  Pool(std::size_t block_size, std::size_t block_count, PoolOptions o = {}) noexcept {
+    pm_pool_options_t c{o.align, o.grow ? 1 : 0, o.max_blocks};
+    ok_ = pm_pool_init(&p_, block_size, block_count, &c) == PM_ARENA_OK;
+  }
+  ~Pool() { pm_pool_destroy(&p_); }
+  Pool(Pool &&o) noexcept : p_(o.p_), ok_(o.ok_) {
+    o.p_ = pm_pool_t{};
+    o.ok_ = false;
+  }
+  Pool &operator=(Pool &&o) noexcept {
+    if (this != &o) {
+      pm_pool_destroy(&p_);
+      p_ = o.p_;
+      ok_ = o.ok_;
+      o.p_ = pm_pool_t{};
+      o.ok_ = false;
+    }
+    return *this;
+  }
+  Pool(const Pool &) = delete;
+  Pool &operator=(const Pool &) = delete;
+
+  // O(1); nullptr when every block is taken (and growth is off or failed).
+  void *alloc() noexcept { return pm_pool_alloc(&p_); }
+  // A block when the layout fits one (size <= block_size, align <= alignment()).
+  Allocation alloc(Layout l) noexcept {
+    if (l.size > p_.block_size || l.align > p_.align || !Layout::is_pow2(l.align)) return {};
+    void *p = alloc();
+    return Allocation{p, p != nullptr ? p_.block_size : 0};
+  }
+  // false (nothing freed) for a foreign pointer or a block that is already free.
+  bool dealloc(void *p) noexcept { return pm_pool_dealloc(&p_, p) == PM_ARENA_OK; }
+  bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
+  // true when p is a live block of this pool.
+  bool owns(const void *p) const noexcept { return pm_pool_check(&p_, p) == PM_ARENA_OK; }
+  std::size_t block_size() const noexcept { return p_.block_size; }
+  std::size_t alignment() const noexcept { return p_.align; }
+  std::size_t num_free_blocks() const noexcept { return pm_pool_num_free_blocks(&p_); }
+  std::size_t num_allocated() const noexcept { return pm_pool_num_allocated(&p_); }
+  std::size_t num_blocks() const noexcept { return pm_pool_num_blocks(&p_); }
+  bool valid() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
+  pm_pool_t *handle() noexcept { return &p_; }
+
+ private:
+  pm_pool_t p_{};
+  bool ok_ = false;
+};
+
+// A pool of T: create() constructs in a block, destroy() runs the destructor and frees it.
+// Objects still alive when the pool is destroyed are not destructed (their memory goes).
+template <class T>
+class ObjectPool {
+ public:
+  explicit ObjectPool(std::size_t count, bool grow = false, std::size_t max_blocks = 0) noexcept
+      : pool_(sizeof(T), count,
+              PoolOptions{std::max(alignof(T), alignof(void *)), grow, max_blocks}) {}
+
+  // nullptr when the pool is exhausted; if the constructor throws, the block is returned.
+  template <class... Args>
+  T *create(Args &&...args) {
+    void *p = pool_.alloc();
+    if (p == nullptr) return nullptr;
+    struct Guard {
+      Pool *pool;
+      void *block;
+      ~Guard() {
+        if (block != nullptr) pool->dealloc(block);
+      }
+    } guard{&pool_, p};
+    T *obj = ::new (p) T(std::forward<Args>(args)...);
+    guard.block = nullptr;
+    return obj;
+  }
+  // false (and no destructor runs) for a pointer that is not a live object of this pool.
+  bool destroy(T *obj) noexcept(std::is_nothrow_destructible_v<T>) {
+    if (!pool_.owns(obj)) return false;
+    obj->~T();
+    return pool_.dealloc(obj);
+  }
+  std::size_t num_free_blocks() const noexcept { return pool_.num_free_blocks(); }
+  std::size_t num_allocated() const noexcept { return pool_.num_allocated(); }
+  bool valid() const noexcept { return pool_.valid(); }
+  Pool &pool() noexcept { return pool_; }
+
+ private:
+  Pool pool_;
+};
+
+// ---- free-list arena ---------------------------------------------------------------------
+struct FreeListOptions {
+  std::size_t align = 16;     // power of two, at least 8
+  bool coalesce = true;       // merge freed blocks with free neighbours
+  bool split = true;          // split bigger blocks ...
+  std::size_t min_split = 0;  // ... when at least this much is left (0: the smallest block)
+};
+using FreeListStats = pm_freelist_stats_t;
+
+class FreeListArena {
+ public:
+  using Options = FreeListOptions;
+  FreeListArena() noexcept = default;  // no arena (valid() is false)
+  // An owned buffer of `capacity` bytes from the global allocator.
+  explicit FreeListArena(std::size_t capacity, Options o = {}) noexcept
+      : a_(pm_freelist_new(capacity, addr(c_options(o)))), owned_(true) {}
+  // Over a caller's buffer (8-byte aligned); the arena's state is written into it.
+  FreeListArena(void *buffer, std::size_t size, Options o = {}) noexcept
+      : a_(pm_freelist_create(buffer, size, addr(c_options(o)))) {}
+  explicit FreeListArena(std::span<std::byte> buffer, Options o = {}) noexcept
+      : FreeListArena(buffer.data(), buffer.size(), o) {}
+  // The arena already in `buffer` (from detach() or another owner); invalid if there is
+  // none. take_ownership: the destructor gives an owned buffer (pm_freelist_new) back.
+  static FreeListArena attach(void *buffer, std::size_t size,
+                              bool take_ownership = false) noexcept {
+    return FreeListArena(pm_freelist_attach(buffer, size), take_ownership);
+  }
+  static FreeListArena attach(std::span<std::byte> buffer, bool take_ownership = false) noexcept {
+    return attach(buffer.data(), buffer.size(), take_ownership);
+  }
+  // Lets go of the buffer, state and blocks intact, for attach(); this object is empty after.
+  std::span<std::byte> detach() noexcept {
+    std::span<std::byte> b = buffer();
+    a_ = nullptr;
+    owned_ = false;
+    return b;
+  }
+  ~FreeListArena() {
+    if (owned_) pm_freelist_free(a_);
+  }
+  FreeListArena(FreeListArena &&o) noexcept
+      : a_(std::exchange(o.a_, nullptr)), owned_(std::exchange(o.owned_, false)) {}
+  FreeListArena &operator=(FreeListArena &&o) noexcept {
+    if (this != &o) {
+      if (owned_) pm_freelist_free(a_);
+      a_ = std::exchange(o.a_, nullptr);
+      owned_ = std::exchange(o.owned_, false);
+    }
+    return *this;
+  }
+  FreeListArena(const FreeListArena &) = delete;
+  FreeListArena &operator=(const FreeListArena &) = delete;
+
+  void *malloc(std::size_t size) noexcept { return pm_freelist_malloc(a_, size); }
+  // Fills the whole usable size with the byte `fill`.
+  void *calloc(std::size_t size, int fill = 0) noexcept { return pm_freelist_calloc(a_, size, fill); }
+  // C semantics: null ptr allocates; size 0 frees and gives null; on failure null and the
+  // old block is kept.
+  void *realloc(void *ptr, std::size_t size) noexcept { return pm_freelist_realloc(a_, ptr, size); }
+  // false for a pointer this arena does not own or a block already free (nothing freed).
+  bool free(void *ptr) noexcept { return pm_freelist_dealloc(a_, ptr) == PM_ARENA_OK; }
+  void free_all() noexcept { pm_freelist_free_all(a_); }
+  FreeListStats stats() const noexcept {
+    FreeListStats s;
+    pm_freelist_stats(a_, &s);
+    return s;
+  }
+  std::size_t usable_size(const void *p) const noexcept { return pm_freelist_usable_size(a_, p); }
+  std::size_t alignment() const noexcept { return pm_freelist_align(a_); }
+
+  // Typed views: n elements of T (a trivially copyable type, alignof(T) <= alignment()), or
+  // an empty span on failure.
+  template <class T>
+  std::span<T> malloc_as(std::size_t n) noexcept {
+    static_assert(std::is_trivially_copyable_v<T>, "typed views hold trivially copyable types");
+    if (alignof(T) > alignment() || n > max_alloc_size / sizeof(T)) return {};
+    void *p = malloc(n * sizeof(T));
+    return p != nullptr ? std::span<T>(static_cast<T *>(p), n) : std::span<T>();
+  }
+  template <class T>
+  std::span<T> calloc_as(std::size_t n, const T &fill = T{}) noexcept {
+    std::span<T> s = malloc_as<T>(n);
+    std::fill(s.begin(), s.end(), fill);
+    return s;
+  }
+  // realloc for a typed view: the first min(old, n) elements are kept; on failure an empty
+  // span and the old view stays valid. n == 0 frees.
+  template <class T>
+  std::span<T> realloc_array(std::span<T> s, std::size_t n) noexcept {
+    static_assert(std::is_trivially_copyable_v<T>, "typed views hold trivially copyable types");
+    if (alignof(T) > alignment() || n > max_alloc_size / sizeof(T)) return {};
+    void *p = realloc(s.data(), n * sizeof(T));
+    return p != nullptr ? std::span<T>(static_cast<T *>(p), n) : std::span<T>();
+  }
+
+  // Arena interface for the adapters: alignments above alignment() fail.
+  Allocation alloc(Layout l) noexcept {
+    if (!Layout::is_pow2(l.align) || l.align > alignment()) return {};
+    void *p = malloc(l.size);
+    return Allocation{p, p != nullptr ? usable_size(p) : 0};
+  }
+  bool dealloc(void *p, Layout) noexcept { return free(p); }
+
+  std::span<std::byte> buffer() const noexcept {
+    return a_ == nullptr ? std::span<std::byte>()
+                         : std::span<std::byte>(static_cast<std::byte *>(pm_freelist_buffer(a_)),
+                                                pm_freelist_size(a_));
+  }
+  bool valid() const noexcept { return a_ != nullptr; }
+  explicit operator bool() const noexcept { return a_ != nullptr; }
+  pm_freelist_t *handle() const noexcept { return a_; }
+
+ private:
+  FreeListArena(pm_freelist_t *a, bool owned) noexcept : a_(a), owned_(owned) {}
+  static pm_freelist_options_t c_options(const Options &o) noexcept {
+    return pm_freelist_options_t{o.align, o.coalesce ? 1 : 0, o.split ? 1 : 0, o.min_split};
+  }
+  // The temporary lives to the end of the full expression that passes it on.
+  static const pm_freelist_options_t *addr(const pm_freelist_options_t &c) noexcept { return &c; }
+  pm_freelist_t *a_ = nullptr;
+  bool owned_ = false;
+};
+
+// ---- adapters ----------------------------------------------------------------------------
+// What the adapters need of an arena: alloc(Layout) and dealloc(ptr, Layout). Every arena
+// above qualifies (dealloc is a no-op where the arena cannot free that block: a bump arena
+// block that is not the most recent, a stack block that is not on top).
+template <class A>
+concept Arena = requires(A &a, void *p, Layout l) {
+  { a.alloc(l) } -> std::convertible_to<Allocation>;
+  a.dealloc(p, l);
+};
+
+// An STL allocator over an arena. Propagation: like std::pmr::polymorphic_allocator, the
+// allocator never follows a container on copy assignment, move assignment or swap (so a
+// container keeps allocating from the arena it was built with; swapping two containers on
+// different arenas is undefined, as for pmr). Two allocators are equal when they use the
+// same arena. allocate() throws std::bad_alloc when the arena is exhausted.
+template <class T, Arena A>
+class ArenaAllocator {
+ public:
+  using value_type = T;
+  using propagate_on_container_copy_assignment = std::false_type;
+  using propagate_on_container_move_assignment = std::false_type;
+  using propagate_on_container_swap = std::false_type;
+  using is_always_equal = std::false_type;
+  template <class U>
+  struct rebind {
+    using other = ArenaAllocator<U, A>;
+  };
+
+  explicit ArenaAllocator(A &arena) noexcept : a_(&arena) {}
+  template <class U>
+  ArenaAllocator(const ArenaAllocator<U, A> &o) noexcept : a_(&o.arena()) {}
+
+  T *allocate(std::size_t n) {
+    if (n > max_alloc_size / sizeof(T)) throw std::bad_array_new_length();
+    Allocation r = a_->alloc(Layout{n * sizeof(T), alignof(T)});
+    if (r.ptr == nullptr) throw std::bad_alloc();
+    return static_cast<T *>(r.ptr);
+  }
+  void deallocate(T *p, std::size_t n) noexcept { a_->dealloc(p, Layout{n * sizeof(T), alignof(T)}); }
+  ArenaAllocator select_on_container_copy_construction() const noexcept { return *this; }
+
+  A &arena() const noexcept { return *a_; }
+  template <class U>
+  bool operator==(const ArenaAllocator<U, A> &o) const noexcept {
+    return a_ == &o.arena();
+  }
+
+ private:
+  A *a_;
+};
+
+// A std::pmr::memory_resource over an arena; do_allocate throws std::bad_alloc when the
+// arena is exhausted. Equal only to itself.
+template <Arena A>
+class ArenaResource final : public std::pmr::memory_resource {
+ public:
+  explicit ArenaResource(A &arena) noexcept : a_(&arena) {}
+  A &arena() const noexcept { return *a_; }
+
+ private:
+  void *do_allocate(std::size_t bytes, std::size_t align) override {
+    Allocation r = a_->alloc(Layout{bytes, align});
+    if (r.ptr == nullptr) throw std::bad_alloc();
+    return r.ptr;
+  }
+  void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
+    a_->dealloc(p, Layout{bytes, align});
+  }
+  bool do_is_equal(const std::pmr::memory_resource &o) const noexcept override {
+    return this == &o;
+  }
+  A *a_;
+};
+
+using BumpResource = ArenaResource<BumpArena>;
+using BumpRefResource = ArenaResource<BumpRef>;
+using ScratchResource = ArenaResource<ScratchScope>;
+using StackResource = ArenaResource<StackArena>;
+using PoolResource = ArenaResource<Pool>;
+using FreeListResource = ArenaResource<FreeListArena>;
+
+}  // namespace pm
+
+#endif  // POOLMALLOC_HPP

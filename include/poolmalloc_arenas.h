@@ -1,0 +1,277 @@
+/* poolmalloc scoped arenas: the C API.
+ *
+ * Layout/allocation helpers, sized and aligned entry points on the global allocator, and
+ * five kinds of arena (bump, stack, pool, free-list, per-thread scratch). Arenas take their
+ * memory from the global allocator (pm_malloc/pm_aligned_alloc) unless given a buffer.
+ *
+ * Conventions:
+ * - Allocation failure (exhaustion, a limit reached, a bad layout) gives a NULL pointer
+ *   (pm_allocation_t.ptr == NULL). Nothing here aborts the process on arena misuse.
+ * - Misuse (a block that is not on top, a foreign or already freed block, a stale mark) is
+ *   reported by the functions that return int: PM_ARENA_OK (0) on success, otherwise one of
+ *   the pm_arena_error codes below. pm_arena_strerror() names them.
+ * - An arena is not thread-safe: use one from one thread at a time.
+ * - pm_X_init/pm_X_destroy work on caller storage (the structs below are public only so that
+ *   they can live on the stack or inside a C++ object; their fields are private);
+ *   pm_X_new/pm_X_free allocate the arena object itself from the global allocator.
+ *   Freeing one block of an arena is pm_X_dealloc, never pm_X_free. */
+#ifndef POOLMALLOC_ARENAS_H
+#define POOLMALLOC_ARENAS_H
+
+#include "poolmalloc.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status codes ------------------------------------------------------------------------ */
+enum pm_arena_error {
+  PM_ARENA_OK = 0,
+  PM_ARENA_EINVAL = 1,      /* bad argument: NULL arena, alignment not a power of two, overflow */
+  PM_ARENA_ENOMEM = 2,      /* the arena (or its upstream) is exhausted, or a limit was reached */
+  PM_ARENA_ENOTOWNED = 3,   /* the pointer is not a block of this arena (or of the heap) */
+  PM_ARENA_EDOUBLEFREE = 4, /* the block is already free */
+  PM_ARENA_ENOTTOP = 5,     /* stack arena: the block is not the most recent one */
+  PM_ARENA_EEMPTY = 6,      /* stack arena: nothing to pop */
+  PM_ARENA_ERANGE = 7,      /* copy_onto: the range leaves a block */
+  PM_ARENA_EBADMARK = 8,    /* bump arena: the mark is not at or below the current position */
+  PM_ARENA_ECORRUPT = 9     /* free-list attach: the buffer holds no valid arena */
+};
+PM_API const char *pm_arena_strerror(int code);
+
+/* ---- layouts and allocations ------------------------------------------------------------- */
+typedef struct pm_layout {
+  size_t size;  /* bytes */
+  size_t align; /* a power of two */
+} pm_layout_t;
+
+/* ptr == NULL on failure; size may exceed the request and all of it is usable. */
+typedef struct pm_allocation {
+  void *ptr;
+  size_t size;
+} pm_allocation_t;
+
+/* Each returns PM_ARENA_OK and fills *out, or PM_ARENA_EINVAL (alignment not a power of
+ * two, or the size rounded up to the alignment would pass PM_MAX_ALLOC_SIZE). */
+PM_API int pm_layout_from_size_align(size_t size, size_t align, pm_layout_t *out);
+/* n elements, each padded to its alignment. */
+PM_API int pm_layout_array(size_t elem_size, size_t elem_align, size_t n, pm_layout_t *out);
+/* Appends field `next` after `base` (padding before it included); *offset gets its offset.
+ * The result has no trailing padding: pm_layout_pad_to_align gives the sizeof of a struct. */
+PM_API int pm_layout_extend(pm_layout_t base, pm_layout_t next, pm_layout_t *out,
+                            size_t *offset);
+PM_API int pm_layout_pad_to_align(pm_layout_t layout, pm_layout_t *out);
+
+/* ---- sized and aligned entry points on the global allocator ------------------------------ */
+/* size is pm_usable_size() of the block. A zero size still gives a unique block. */
+PM_API pm_allocation_t pm_global_alloc(pm_layout_t layout);
+PM_API pm_allocation_t pm_global_alloc_zeroed(pm_layout_t layout);
+PM_API void pm_global_dealloc(void *ptr, pm_layout_t layout);
+/* Keeps the alignment of new_layout; on failure ptr is NULL and the old block is intact. */
+PM_API pm_allocation_t pm_global_realloc(void *ptr, pm_layout_t old_layout,
+                                         pm_layout_t new_layout);
+
+/* Copies len bytes from src+src_start to dst+dst_start (overlap allowed). Both must be live
+ * blocks of the global heap (pm_owns) and both ranges must lie within pm_usable_size.
+ * Returns PM_ARENA_OK, PM_ARENA_ENOTOWNED (NULL or not a heap block) or PM_ARENA_ERANGE. */
+PM_API int pm_copy_onto(const void *src, size_t src_start, void *dst, size_t dst_start,
+                        size_t len);
+
+/* Where an arena takes its chunks from. NULL wherever a pm_upstream_t* is taken means the
+ * global allocator. alloc returns NULL on failure. */
+typedef struct pm_upstream {
+  void *(*alloc)(void *ctx, size_t size, size_t align);
+  void (*dealloc)(void *ctx, void *ptr, size_t size, size_t align);
+  void *ctx;
+} pm_upstream_t;
+
+/* ---- bump arena -------------------------------------------------------------------------- */
+typedef struct pm_bump_chunk pm_bump_chunk_t;
+typedef struct pm_bump {
+  char *cur, *end;         /* free range of the current region (read inline by C++) */
+  pm_bump_chunk_t *chunk;  /* current chunk, NULL while in the base region */
+  pm_bump_chunk_t *chunks; /* chunks taken from upstream, in order of use */
+  char *base;              /* the first region: the caller's buffer or an owned block */
+  size_t base_size;
+  size_t used_before;      /* bytes used in the regions before the current one */
+  size_t next_chunk, max_chunk, limit, held;
+  pm_upstream_t upstream;
+  unsigned flags;
+} pm_bump_t;
+
+/* A position to rewind to (pm_bump_mark). */
+typedef struct pm_bump_mark {
+  pm_bump_chunk_t *chunk;
+  char *cur;
+  size_t used_before;
+} pm_bump_mark_t;
+
+typedef struct pm_bump_options {
+  int grow;          /* nonzero: take chunks from upstream when the current region is full */
+  size_t chunk_size; /* the first chunk (0: 64 KiB); each next one doubles ... */
+  size_t max_chunk;  /* ... up to this (0: 64 MiB); a bigger request gets its own chunk */
+  size_t limit;      /* the most bytes held from upstream at once, base included (0: none) */
+  const pm_upstream_t *upstream;
+} pm_bump_options_t;
+
+/* buffer != NULL: allocate from [buffer, buffer+size), not owned. buffer == NULL: take
+ * `size` bytes from upstream now (size 0 with growth: on the first allocation). opts NULL:
+ * a fixed region without growth. Returns PM_ARENA_OK, EINVAL or ENOMEM. */
+PM_API int pm_bump_init(pm_bump_t *b, void *buffer, size_t size, const pm_bump_options_t *opts);
+PM_API void pm_bump_destroy(pm_bump_t *b);
+PM_API pm_bump_t *pm_bump_new(size_t capacity); /* owned, fixed capacity; NULL on failure */
+PM_API pm_bump_t *pm_bump_new_ex(void *buffer, size_t size, const pm_bump_options_t *opts);
+PM_API void pm_bump_free(pm_bump_t *b);
+
+PM_API pm_allocation_t pm_bump_alloc(pm_bump_t *b, pm_layout_t layout);
+PM_API pm_allocation_t pm_bump_alloc_zeroed(pm_bump_t *b, pm_layout_t layout);
+/* Gives the block back when it is the most recent one (1), else does nothing (0). */
+PM_API int pm_bump_dealloc(pm_bump_t *b, void *ptr, size_t size);
+/* Frees every block; keeps the first region, gives the other chunks back. */
+PM_API void pm_bump_reset(pm_bump_t *b);
+/* Bytes left in the current region (what fits at alignment 1 without growing). */
+PM_API size_t pm_bump_remaining(const pm_bump_t *b);
+/* Bytes handed out since the last reset, alignment padding included (rewind lowers it). */
+PM_API size_t pm_bump_total_allocated(const pm_bump_t *b);
+/* Bytes held from upstream (or the buffer's size). */
+PM_API size_t pm_bump_capacity(const pm_bump_t *b);
+PM_API pm_bump_mark_t pm_bump_mark(const pm_bump_t *b);
+/* Frees every block allocated after the mark. PM_ARENA_EBADMARK when the mark is not at or
+ * below the current position (for example after a rewind below it, or a reset). */
+PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark);
+
+/* ---- stack arena ------------------------------------------------------------------------- */
+typedef struct pm_stack {
+  char *base;
+  size_t capacity;
+  size_t top;   /* offset of the first free byte */
+  size_t last;  /* offset of the most recent block, or 0 when empty */
+  size_t count;
+  unsigned flags;
+} pm_stack_t;
+
+/* buffer NULL: an owned capacity from the global allocator. */
+PM_API int pm_stack_init(pm_stack_t *s, void *buffer, size_t capacity);
+PM_API void pm_stack_destroy(pm_stack_t *s);
+PM_API pm_stack_t *pm_stack_new(size_t capacity);
+PM_API pm_stack_t *pm_stack_new_buffer(void *buffer, size_t size);
+PM_API void pm_stack_free(pm_stack_t *s);
+
+/* Each block costs a 16-byte header (the previous top and the previous block). */
+PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout);
+/* Frees the most recent block: PM_ARENA_OK or PM_ARENA_EEMPTY. */
+PM_API int pm_stack_pop(pm_stack_t *s);
+/* Frees ptr, which must be the most recent block: OK, ENOTTOP (a live block below the top,
+ * nothing freed), ENOTOWNED (not a block of this stack) or EEMPTY. */
+PM_API int pm_stack_dealloc(pm_stack_t *s, void *ptr);
+PM_API void pm_stack_reset(pm_stack_t *s);
+PM_API size_t pm_stack_remaining(const pm_stack_t *s);
+PM_API size_t pm_stack_count(const pm_stack_t *s);
+
+/* ---- pool -------------------------------------------------------------------------------- */
+typedef struct pm_pool_slab pm_pool_slab_t;
+typedef struct pm_pool {
+  pm_pool_slab_t *avail; /* slabs with a free block */
+  pm_pool_slab_t *slabs; /* every slab, newest first */
+  size_t block_size, align;
+  size_t num_blocks, num_free;
+  size_t next_blocks, max_blocks;
+  unsigned flags;
+} pm_pool_t;
+
+typedef struct pm_pool_options {
+  size_t align;      /* 0: the natural alignment of block_size, at most 16 */
+  int grow;          /* nonzero: add slabs (each twice the last) when every block is taken */
+  size_t max_blocks; /* with grow: the most blocks in all (0: no limit) */
+} pm_pool_options_t;
+
+/* block_size is raised to at least sizeof(void*) and rounded to the alignment. */
+PM_API int pm_pool_init(pm_pool_t *p, size_t block_size, size_t block_count,
+                        const pm_pool_options_t *opts);
+PM_API void pm_pool_destroy(pm_pool_t *p);
+PM_API pm_pool_t *pm_pool_new(size_t block_size, size_t block_count);
+PM_API pm_pool_t *pm_pool_new_ex(size_t block_size, size_t block_count,
+                                 const pm_pool_options_t *opts);
+PM_API void pm_pool_free(pm_pool_t *p);
+
+PM_API void *pm_pool_alloc(pm_pool_t *p); /* O(1); NULL when exhausted */
+/* O(1) for one slab (O(slabs) once grown): OK, ENOTOWNED or EDOUBLEFREE (nothing freed). */
+PM_API int pm_pool_dealloc(pm_pool_t *p, void *ptr);
+/* The same checks without freeing: PM_ARENA_OK when ptr is a live block of p. */
+PM_API int pm_pool_check(const pm_pool_t *p, const void *ptr);
+PM_API size_t pm_pool_block_size(const pm_pool_t *p);
+PM_API size_t pm_pool_num_free_blocks(const pm_pool_t *p);
+PM_API size_t pm_pool_num_allocated(const pm_pool_t *p);
+PM_API size_t pm_pool_num_blocks(const pm_pool_t *p);
+
+/* ---- free-list arena --------------------------------------------------------------------- */
+/* The arena lives inside its buffer (header, free lists and blocks, linked by offsets), so a
+ * pm_freelist_t* is the buffer's start, and a buffer can be detached, handed over (even
+ * copied to another address with the same alignment) and attached again. */
+typedef struct pm_freelist pm_freelist_t;
+
+typedef struct pm_freelist_options {
+  size_t align;     /* power of two, at least 8 (every block is aligned to it) */
+  int coalesce;     /* merge a freed block with its free neighbours */
+  int split;        /* split a bigger free block, when at least min_split bytes are left */
+  size_t min_split; /* 0: the smallest block (32 bytes, or align if bigger) */
+} pm_freelist_options_t;
+#define PM_FREELIST_OPTIONS_DEFAULT {16, 1, 1, 0}
+
+typedef struct pm_freelist_stats {
+  size_t free_count, free_bytes; /* free blocks in the lists (headers included) */
+  size_t used_count, used_bytes; /* live blocks (headers included) */
+  size_t top;                    /* offset of the untouched space above every block */
+  size_t available;              /* free_bytes plus the untouched space */
+  size_t total;                  /* the buffer's size */
+} pm_freelist_stats_t;
+
+/* opts NULL: PM_FREELIST_OPTIONS_DEFAULT. NULL when the options are invalid or the buffer
+ * is too small for the header (about 100 bytes plus 32 per power of two of the size). */
+PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
+                                         const pm_freelist_options_t *opts);
+/* An owned buffer of `capacity` bytes from the global allocator. */
+PM_API pm_freelist_t *pm_freelist_new(size_t capacity, const pm_freelist_options_t *opts);
+/* Validates the header in buffer (size must match). NULL if it holds no valid arena. */
+PM_API pm_freelist_t *pm_freelist_attach(void *buffer, size_t size);
+/* Gives back an owned buffer (pm_freelist_new); does nothing to a caller's buffer. */
+PM_API void pm_freelist_free(pm_freelist_t *fl);
+PM_API void *pm_freelist_buffer(const pm_freelist_t *fl);
+PM_API size_t pm_freelist_size(const pm_freelist_t *fl);
+
+PM_API void *pm_freelist_malloc(pm_freelist_t *fl, size_t size);
+/* Fills the whole usable size of the block with the byte `fill`. */
+PM_API void *pm_freelist_calloc(pm_freelist_t *fl, size_t size, int fill);
+/* C semantics: NULL ptr is malloc; size 0 frees and returns NULL; on failure (or a pointer
+ * the arena does not own) NULL, with the old block kept. Grows in place when it can. */
+PM_API void *pm_freelist_realloc(pm_freelist_t *fl, void *ptr, size_t size);
+/* OK, ENOTOWNED (not a block of this arena) or EDOUBLEFREE (already free, merged into a
+ * neighbour or into the unused space). Nothing is freed on error; NULL is OK. */
+PM_API int pm_freelist_dealloc(pm_freelist_t *fl, void *ptr);
+PM_API size_t pm_freelist_usable_size(const pm_freelist_t *fl, const void *ptr);
+/* Frees every block in O(1) (independent of the number of blocks). */
+PM_API void pm_freelist_free_all(pm_freelist_t *fl);
+PM_API void pm_freelist_stats(const pm_freelist_t *fl, pm_freelist_stats_t *out);
+PM_API size_t pm_freelist_align(const pm_freelist_t *fl);
+
+/* ---- per-thread scratch arenas ----------------------------------------------------------- */
+/* Each thread has PM_SCRATCH_ARENAS growing bump arenas on the global allocator, released
+ * when the thread exits. pm_scratch_begin takes the first one that is not in conflicts and
+ * marks it; pm_scratch_end rewinds it. arena is NULL when every one conflicts. Scopes nest
+ * (end them in reverse order). */
+#define PM_SCRATCH_ARENAS 4
+typedef struct pm_scratch {
+  pm_bump_t *arena;
+  pm_bump_mark_t mark;
+} pm_scratch_t;
+PM_API pm_scratch_t pm_scratch_begin(const pm_bump_t *const *conflicts, size_t count);
+PM_API void pm_scratch_end(pm_scratch_t *scope);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POOLMALLOC_ARENAS_H */

@@ -1,0 +1,401 @@
+// Free-list arena inside a caller's (or an owned) buffer.
+//
+// Everything lives in the buffer and is linked by offsets from its start, so the buffer can
+// be handed to another owner and attached again. Layout:
+//   [header | bin heads][block][block]...[top header]...untouched...
+// Each block starts with one word: size | USED | PREV_USED | a 16-bit tag derived from the
+// block's offset (which makes a foreign or interior pointer very unlikely to pass as a
+// block). A free block also keeps next/prev links after that word and its size in its last
+// word (the boundary tag), so free() finds both neighbours in O(1) and merges them.
+// Free blocks sit in segregated lists, four per power of two, indexed by two bitmaps: a
+// good fit is found with two count-trailing-zeros, never a scan (the TLSF scheme). Space
+// above `top` was never used; it is carved when no free block fits.
+#include <string.h>
+
+#include "arenas/common.hpp"
+
+using namespace pm::arena_detail;
+
+namespace {
+constexpr uint64_t kMagic = 0x706d666c61726e31ull;  // "pmflarn1"
+constexpr uint32_t kVersion = 1;
+constexpr uint32_t kCoalesce = 1u, kSplit = 2u, kOwned = 4u;
+constexpr uint64_t kUsed = 1u, kPrevUsed = 2u, kTop = 4u;
+constexpr uint64_t kSizeMask = ((uint64_t{1} << 48) - 1) & ~uint64_t{7};
+constexpr unsigned kMinFl = 5;  // the smallest block is 32 bytes
+constexpr unsigned kSlBits = 2, kSlCount = 1u << kSlBits;
+}  // namespace
+
+struct pm_freelist {
+  uint64_t magic;
+  uint32_t version, flags;
+  uint64_t size, align, min_block, min_split;
+  uint64_t first, top, limit;  // first block, top header, highest offset of the top header
+  uint64_t salt;
+  uint64_t used_count, used_bytes, free_count, free_bytes;
+  uint64_t fl_count, fl_bitmap;
+  uint8_t sl_bitmap[64];
+  uint64_t heads[];  // fl_count * kSlCount list heads (offsets; valid where the bit is set)
+};
+
+namespace {
+
+using Arena = pm_freelist;
+
+char *base(const Arena *a) { return reinterpret_cast<char *>(const_cast<Arena *>(a)); }
+uint64_t &word(const Arena *a, uint64_t off) { return *reinterpret_cast<uint64_t *>(base(a) + off); }
+uint64_t bsize(uint64_t h) { return h & kSizeMask; }
+
+uint64_t tag(const Arena *a, uint64_t off) {
+  return ((off * 0x9e3779b97f4a7c15ull) ^ a->salt) & ~((uint64_t{1} << 48) - 1);
+}
+uint64_t make(const Arena *a, uint64_t off, uint64_t size, uint64_t flags) {
+  return size | flags | tag(a, off);
+}
+
+void write_top(Arena *a, uint64_t prev_used) { word(a, a->top) = kTop | prev_used; }
+
+void set_prev_used(Arena *a, uint64_t off, bool used) {
+  uint64_t &h = word(a, off);
+  h = used ? (h | kPrevUsed) : (h & ~kPrevUsed);
+}
+
+unsigned log2_floor(uint64_t x) { return 63u - static_cast<unsigned>(__builtin_clzll(x)); }
+
+// The list a free block of `size` belongs to.
+void bin_of(uint64_t size, unsigned *fl, unsigned *sl) {
+  unsigned f = log2_floor(size);
+  *sl = static_cast<unsigned>(size >> (f - kSlBits)) & (kSlCount - 1);
+  *fl = f - kMinFl;
+}
+
+uint64_t &head(Arena *a, unsigned fl, unsigned sl) { return a->heads[fl * kSlCount + sl]; }
+uint64_t &next_of(Arena *a, uint64_t b) { return word(a, b + 8); }
+uint64_t &prev_of(Arena *a, uint64_t b) { return word(a, b + 16); }
+
+void insert(Arena *a, uint64_t b, uint64_t size) {
+  unsigned fl, sl;
+  bin_of(size, &fl, &sl);
+  uint64_t next = (a->sl_bitmap[fl] >> sl) & 1u ? head(a, fl, sl) : 0;
+  next_of(a, b) = next;
+  prev_of(a, b) = 0;
+  if (next != 0) prev_of(a, next) = b;
+  head(a, fl, sl) = b;
+  a->sl_bitmap[fl] = static_cast<uint8_t>(a->sl_bitmap[fl] | (1u << sl));
+  a->fl_bitmap |= uint64_t{1} << fl;
+  word(a, b + size - 8) = size;  // boundary tag
+  a->free_count++;
+  a->free_bytes += size;
+}
+
+void remove(Arena *a, uint64_t b, uint64_t size) {
+  unsigned fl, sl;
+  bin_of(size, &fl, &sl);
+  uint64_t next = next_of(a, b), prev = prev_of(a, b);
+  if (prev != 0) next_of(a, prev) = next; else head(a, fl, sl) = next;
+  if (next != 0) prev_of(a, next) = prev;
+  if (prev == 0 && next == 0) {
+    a->sl_bitmap[fl] = static_cast<uint8_t>(a->sl_bitmap[fl] & ~(1u << sl));
+    if (a->sl_bitmap[fl] == 0) a->fl_bitmap &= ~(uint64_t{1} << fl);
+  }
+  a->free_count--;
+  a->free_bytes -= size;
+}
+
+// A free block of at least `need` bytes, or 0. Rounding the request up to the next list
+// boundary makes any block of the list found fit (good fit in O(1)); failing that, the
+// head of the request's own list may still fit.
+uint64_t find(Arena *a, uint64_t need) {
+  unsigned fl, sl;
+  bin_of(need + (uint64_t{1} << (log2_floor(need) - kSlBits)) - 1, &fl, &sl);
+  if (fl < a->fl_count) {
+    unsigned sl_map = a->sl_bitmap[fl] & (~0u << sl) & ((1u << kSlCount) - 1);
+    if (sl_map == 0) {
+      uint64_t fl_map = fl + 1 < 64 ? a->fl_bitmap & (~uint64_t{0} << (fl + 1)) : 0;
+      if (fl_map != 0) {
+        fl = static_cast<unsigned>(__builtin_ctzll(fl_map));
+        sl_map = a->sl_bitmap[fl];
+      }
+    }
+    if (sl_map != 0) return head(a, fl, static_cast<unsigned>(__builtin_ctz(sl_map)));
+  }
+  bin_of(need, &fl, &sl);
+  if (fl < a->fl_count && ((a->sl_bitmap[fl] >> sl) & 1u)) {
+    uint64_t b = head(a, fl, sl);
+    if (bsize(word(a, b)) >= need) return b;
+  }
+  return 0;
+}
+
+// Makes [b, b+size) free: merges it with a free next block or the top (when coalescing),
+// then files it. prev_used is the state of the block before b.
+void free_region(Arena *a, uint64_t b, uint64_t size, uint64_t prev_used) {
+  uint64_t nb = b + size;
+  if (a->flags & kCoalesce) {
+    if (nb == a->top) {  // give it back to the untouched space
+      a->top = b;
+      write_top(a, prev_used);
+      return;
+    }
+    uint64_t nh = word(a, nb);
+    if (!(nh & kUsed)) {
+      remove(a, nb, bsize(nh));
+      size += bsize(nh);
+      nb = b + size;
+    }
+  }
+  word(a, b) = make(a, b, size, prev_used);
+  insert(a, b, size);
+  set_prev_used(a, nb, false);
+}
+
+bool splittable(const Arena *a, uint64_t have, uint64_t need) {
+  return (a->flags & kSplit) && have - need >= a->min_split;
+}
+
+// Hands out the free block b (already off its list), split to `need` when allowed.
+void use_block(Arena *a, uint64_t b, uint64_t size, uint64_t need) {
+  uint64_t prev_used = word(a, b) & kPrevUsed;
+  if (splittable(a, size, need)) {
+    word(a, b) = make(a, b, need, kUsed | prev_used);
+    free_region(a, b + need, size - need, kPrevUsed);
+    size = need;
+  } else {
+    word(a, b) = make(a, b, size, kUsed | prev_used);
+    set_prev_used(a, b + size, true);
+  }
+  a->used_count++;
+  a->used_bytes += size;
+}
+
+// The block size for a request of n bytes (header included), or 0 when too big.
+uint64_t need_for(const Arena *a, size_t n) {
+  size_t need;
+  if (n > a->size || !align_up(n + 8, a->align, &need)) return 0;
+  return need < a->min_block ? a->min_block : need;
+}
+
+// The block whose payload is ptr, or the error that rules it out.
+int lookup(const Arena *a, const void *ptr, uint64_t *block) {
+  if (a == nullptr) return PM_ARENA_EINVAL;
+  const char *p = static_cast<const char *>(ptr);
+  if (p < base(a) + a->first + 8 || p >= base(a) + a->limit + 8) return PM_ARENA_ENOTOWNED;
+  uint64_t b = static_cast<uint64_t>(p - base(a)) - 8;
+  if ((b - a->first) & (a->align - 1)) return PM_ARENA_ENOTOWNED;
+  if (b >= a->top) return PM_ARENA_EDOUBLEFREE;  // freed, then merged into the unused space
+  uint64_t h = word(a, b), size = bsize(h);
+  if ((h & ~kSizeMask & ~uint64_t{7}) != tag(a, b) || (h & kTop) || size < a->min_block ||
+      (size & (a->align - 1)) || size > a->top - b)
+    return PM_ARENA_ENOTOWNED;
+  if (!(h & kUsed)) return PM_ARENA_EDOUBLEFREE;
+  if (!(word(a, b + size) & kPrevUsed)) return PM_ARENA_ENOTOWNED;
+  *block = b;
+  return PM_ARENA_OK;
+}
+
+void release(Arena *a, uint64_t b) {
+  uint64_t h = word(a, b), size = bsize(h), prev_used = h & kPrevUsed;
+  word(a, b) = h & ~kUsed;  // a second free of b is caught even once b is merged away
+  a->used_count--;
+  a->used_bytes -= size;
+  if ((a->flags & kCoalesce) && !prev_used) {
+    uint64_t psize = word(a, b - 8), pb = b - psize;
+    remove(a, pb, psize);
+    b = pb;
+    size += psize;
+    prev_used = word(a, pb) & kPrevUsed;
+  }
+  free_region(a, b, size, prev_used);
+}
+
+uint64_t header_bytes(uint64_t fl_count) {
+  return sizeof(Arena) + fl_count * kSlCount * sizeof(uint64_t);
+}
+
+uint64_t fl_count_for(uint64_t size) { return size < 64 ? 1 : log2_floor(size) - kMinFl + 1; }
+
+void clear(Arena *a) {
+  a->top = a->first;
+  write_top(a, kPrevUsed);
+  a->fl_bitmap = 0;
+  memset(a->sl_bitmap, 0, sizeof a->sl_bitmap);
+  a->used_count = a->used_bytes = a->free_count = a->free_bytes = 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
+                                         const pm_freelist_options_t *opts) {
+  static const pm_freelist_options_t defaults = PM_FREELIST_OPTIONS_DEFAULT;
+  const pm_freelist_options_t &o = opts != nullptr ? *opts : defaults;
+  uintptr_t addr = reinterpret_cast<uintptr_t>(buffer);
+  if (buffer == nullptr || (addr & 7) != 0 || !is_pow2(o.align) || o.align < 8 ||
+      size >= (uint64_t{1} << 48))
+    return nullptr;
+  uint64_t fl_count = fl_count_for(size);
+  // The first payload (block + 8) is aligned in memory; attach checks it stays so.
+  uint64_t first = align_addr(addr + header_bytes(fl_count) + 8, o.align) - 8 - addr;
+  uint64_t min_block = o.align > 32 ? o.align : 32;
+  if (size < 8 || first + min_block + 8 > size) return nullptr;
+  auto *a = static_cast<Arena *>(buffer);
+  memset(a, 0, sizeof(Arena));
+  a->magic = kMagic;
+  a->version = kVersion;
+  a->flags = (o.coalesce ? kCoalesce : 0) | (o.split ? kSplit : 0);
+  a->size = size;
+  a->align = o.align;
+  a->min_block = min_block;
+  a->min_split = o.min_split > min_block ? o.min_split : min_block;
+  a->first = first;
+  a->limit = first + (size - 8 - first) / o.align * o.align;
+  a->salt = (addr * 0xff51afd7ed558ccdull) ^ size;
+  a->fl_count = fl_count;
+  clear(a);
+  return a;
+}
+
+PM_API pm_freelist_t *pm_freelist_new(size_t capacity, const pm_freelist_options_t *opts) {
+  size_t align = opts != nullptr && is_pow2(opts->align) ? opts->align : kHeapAlign;
+  void *buf = heap_alloc(capacity, align > kHeapAlign ? align : kHeapAlign);
+  if (buf == nullptr) return nullptr;
+  pm_freelist_t *a = pm_freelist_create(buf, capacity, opts);
+  if (a == nullptr) {
+    pm_free(buf);
+    return nullptr;
+  }
+  a->flags |= kOwned;
+  return a;
+}
+
+PM_API pm_freelist_t *pm_freelist_attach(void *buffer, size_t size) {
+  auto *a = static_cast<Arena *>(buffer);
+  uintptr_t addr = reinterpret_cast<uintptr_t>(buffer);
+  if (a == nullptr || (addr & 7) != 0 || size < sizeof(Arena)) return nullptr;
+  if (a->magic != kMagic || a->version != kVersion || a->size != size || !is_pow2(a->align) ||
+      a->align < 8 || a->fl_count != fl_count_for(size) ||
+      a->first < header_bytes(a->fl_count) || a->limit > size - 8 || a->top < a->first ||
+      a->top > a->limit || ((a->top - a->first) & (a->align - 1)) ||
+      ((addr + a->first + 8) & (a->align - 1)) != 0)
+    return nullptr;
+  return a;
+}
+
+PM_API void pm_freelist_free(pm_freelist_t *fl) {
+  if (fl == nullptr || !(fl->flags & kOwned)) return;
+  fl->magic = 0;
+  pm_free(fl);
+}
+
+PM_API void *pm_freelist_buffer(const pm_freelist_t *fl) { return base(fl); }
+PM_API size_t pm_freelist_size(const pm_freelist_t *fl) { return fl == nullptr ? 0 : fl->size; }
+PM_API size_t pm_freelist_align(const pm_freelist_t *fl) { return fl == nullptr ? 0 : fl->align; }
+
+PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
+  if (a == nullptr) return nullptr;
+  uint64_t need = need_for(a, n);
+  if (need == 0) return nullptr;
+  uint64_t b = find(a, need);
+  if (b != 0) {
+    remove(a, b, bsize(word(a, b)));
+    use_block(a, b, bsize(word(a, b)), need);
+  } else if (need <= a->limit - a->top) {  // carve from the untouched space
+    b = a->top;
+    word(a, b) = make(a, b, need, kUsed | (word(a, b) & kPrevUsed));
+    a->top += need;
+    write_top(a, kPrevUsed);
+    a->used_count++;
+    a->used_bytes += need;
+  } else {
+    return nullptr;
+  }
+  return base(a) + b + 8;
+}
+
+PM_API void *pm_freelist_calloc(pm_freelist_t *a, size_t n, int fill) {
+  void *p = pm_freelist_malloc(a, n);
+  if (p != nullptr) memset(p, fill, pm_freelist_usable_size(a, p));
+  return p;
+}
+
+PM_API int pm_freelist_dealloc(pm_freelist_t *a, void *ptr) {
+  if (ptr == nullptr) return a == nullptr ? PM_ARENA_EINVAL : PM_ARENA_OK;
+  uint64_t b;
+  int rc = lookup(a, ptr, &b);
+  if (rc == PM_ARENA_OK) release(a, b);
+  return rc;
+}
+
+PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
+  if (ptr == nullptr) return pm_freelist_malloc(a, n);
+  uint64_t b;
+  if (lookup(a, ptr, &b) != PM_ARENA_OK) return nullptr;
+  if (n == 0) {
+    release(a, b);
+    return nullptr;
+  }
+  uint64_t need = need_for(a, n);
+  if (need == 0) return nullptr;
+  uint64_t h = word(a, b), size = bsize(h), prev_used = h & kPrevUsed, nb = b + size;
+  if (need <= size) {  // shrink in place, giving the tail back when it is worth a block
+    if (splittable(a, size, need)) {
+      word(a, b) = make(a, b, need, kUsed | prev_used);
+      a->used_bytes -= size - need;
+      free_region(a, b + need, size - need, kPrevUsed);
+    }
+    return ptr;
+  }
+  if (nb == a->top && need - size <= a->limit - a->top) {  // grow into the untouched space
+    word(a, b) = make(a, b, need, kUsed | prev_used);
+    a->top = b + need;
+    write_top(a, kPrevUsed);
+    a->used_bytes += need - size;
+    return ptr;
+  }
+  uint64_t nh = word(a, nb);
+  if (nb != a->top && !(nh & kUsed) && size + bsize(nh) >= need) {  // absorb a free neighbour
+    uint64_t total = size + bsize(nh);
+    remove(a, nb, bsize(nh));
+    if (splittable(a, total, need)) {
+      word(a, b) = make(a, b, need, kUsed | prev_used);
+      free_region(a, b + need, total - need, kPrevUsed);
+      total = need;
+    } else {
+      word(a, b) = make(a, b, total, kUsed | prev_used);
+      set_prev_used(a, b + total, true);
+    }
+    a->used_bytes += total - size;
+    return ptr;
+  }
+  void *q = pm_freelist_malloc(a, n);
+  if (q == nullptr) return nullptr;  // C semantics: the old block stays
+  memcpy(q, ptr, size - 8);
+  release(a, b);
+  return q;
+}
+
+PM_API size_t pm_freelist_usable_size(const pm_freelist_t *a, const void *ptr) {
+  uint64_t b;
+  if (ptr == nullptr || lookup(a, ptr, &b) != PM_ARENA_OK) return 0;
+  return bsize(word(a, b)) - 8;
+}
+
+PM_API void pm_freelist_free_all(pm_freelist_t *a) {
+  if (a != nullptr) clear(a);
+}
+
+PM_API void pm_freelist_stats(const pm_freelist_t *a, pm_freelist_stats_t *out) {
+  if (out == nullptr) return;
+  memset(out, 0, sizeof *out);
+  if (a == nullptr) return;
+  out->free_count = a->free_count;
+  out->free_bytes = a->free_bytes;
+  out->used_count = a->used_count;
+  out->used_bytes = a->used_bytes;
+  out->top = a->top;
+  out->available = a->free_bytes + (a->limit - a->top);
+  out->total = a->size;
+}
+
+}  // extern "C"

@@ -1,0 +1,115 @@
+// Stack arena: LIFO blocks in one region. A 16-byte header in front of each block keeps the
+// top and the most recent block from before it, so pop() restores both in O(1).
+#include <string.h>
+
+#include "arenas/common.hpp"
+
+using namespace pm::arena_detail;
+
+namespace {
+
+constexpr unsigned kOwned = 1u;
+
+struct Header {
+  size_t prev_top;
+  size_t prev_last;
+};
+
+// Offsets in the region: a block at offset `last` has its header at last - sizeof(Header);
+// offset 0 is never a block (a header always comes first), so 0 means empty.
+Header *header_of(const pm_stack_t *s, size_t block) {
+  return reinterpret_cast<Header *>(s->base + block - sizeof(Header));
+}
+
+}  // namespace
+
+extern "C" {
+
+PM_API int pm_stack_init(pm_stack_t *s, void *buffer, size_t capacity) {
+  if (s == nullptr) return PM_ARENA_EINVAL;
+  memset(s, 0, sizeof *s);
+  if (buffer == nullptr) {
+    buffer = heap_alloc(capacity, kHeapAlign);
+    if (buffer == nullptr) return PM_ARENA_ENOMEM;
+    s->flags = kOwned;
+  }
+  s->base = static_cast<char *>(buffer);
+  s->capacity = capacity;
+  return PM_ARENA_OK;
+}
+
+PM_API void pm_stack_destroy(pm_stack_t *s) {
+  if (s == nullptr) return;
+  if (s->flags & kOwned) pm_free(s->base);
+  memset(s, 0, sizeof *s);
+}
+
+PM_API pm_stack_t *pm_stack_new_buffer(void *buffer, size_t size) {
+  auto *s = static_cast<pm_stack_t *>(pm_malloc(sizeof(pm_stack_t)));
+  if (s != nullptr && pm_stack_init(s, buffer, size) != PM_ARENA_OK) {
+    pm_free(s);
+    return nullptr;
+  }
+  return s;
+}
+
+PM_API pm_stack_t *pm_stack_new(size_t capacity) { return pm_stack_new_buffer(nullptr, capacity); }
+
+PM_API void pm_stack_free(pm_stack_t *s) {
+  if (s == nullptr) return;
+  pm_stack_destroy(s);
+  pm_free(s);
+}
+
+PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout) {
+  if (s == nullptr || s->base == nullptr || !layout_ok(layout)) return {nullptr, 0};
+  uintptr_t base = reinterpret_cast<uintptr_t>(s->base);
+  uintptr_t start = base + s->top + sizeof(Header);
+  // At least 8: the header in front of the block must be aligned too.
+  uintptr_t p = align_addr(start, layout.align > alignof(Header) ? layout.align : alignof(Header));
+  if (p < start) return {nullptr, 0};
+  size_t off = p - base;
+  if (off > s->capacity || layout.size > s->capacity - off) return {nullptr, 0};
+  Header *h = header_of(s, off);
+  h->prev_top = s->top;
+  h->prev_last = s->last;
+  s->top = off + layout.size;
+  s->last = off;
+  s->count++;
+  return {reinterpret_cast<void *>(p), layout.size};
+}
+
+PM_API int pm_stack_pop(pm_stack_t *s) {
+  if (s == nullptr) return PM_ARENA_EINVAL;
+  if (s->last == 0) return PM_ARENA_EEMPTY;
+  const Header *h = header_of(s, s->last);
+  s->top = h->prev_top;
+  s->last = h->prev_last;
+  s->count--;
+  return PM_ARENA_OK;
+}
+
+PM_API int pm_stack_dealloc(pm_stack_t *s, void *ptr) {
+  if (s == nullptr) return PM_ARENA_EINVAL;
+  char *p = static_cast<char *>(ptr);
+  if (p == nullptr || p < s->base || p >= s->base + s->capacity) return PM_ARENA_ENOTOWNED;
+  if (s->last == 0) return PM_ARENA_EEMPTY;
+  if (p == s->base + s->last) return pm_stack_pop(s);
+  // Below the top: a live block that is not the most recent (or an interior pointer).
+  return p < s->base + s->top ? PM_ARENA_ENOTTOP : PM_ARENA_ENOTOWNED;
+}
+
+PM_API void pm_stack_reset(pm_stack_t *s) {
+  if (s == nullptr) return;
+  s->top = 0;
+  s->last = 0;
+  s->count = 0;
+}
+
+PM_API size_t pm_stack_remaining(const pm_stack_t *s) {
+  return s == nullptr ? 0 : s->capacity - s->top;
+}
+
+PM_API size_t pm_stack_count(const pm_stack_t *s) { return s == nullptr ? 0 : s->count; }
+
+}  // extern "C"
