@@ -158,7 +158,6 @@ void* heap_malloc_class(Heap* heap, unsigned cls) {
     if (page->local_free) {  // take back our own frees
       page->free = page->local_free;
       page->local_free = nullptr;
-      page->used = page->capacity;
       break;
     }
     if (page->capacity < page->reserved) {
@@ -187,6 +186,7 @@ void* heap_malloc_class(Heap* heap, unsigned cls) {
   }
   Block* b = page->free;
   page->free = b->next;
+  page->used++;
   b->key = 0;
   return b;
 }
@@ -304,7 +304,7 @@ void heap_thread_exit(Heap* heap) {
       unsigned cls = w * 64 + unsigned(__builtin_ctzll(bits));
       bits &= bits - 1;
       Page* page = heap->queues[cls].first;
-      if (page && page->used == 0 && !page->free) {
+      if (page && page->used == 0) {
         queue_remove(heap, cls, page);
         page_free(heap, page, page->freed_at);
       }

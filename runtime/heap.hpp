@@ -72,6 +72,7 @@ PM_INLINE void* heap_malloc_small(size_t size) {
   Block* b = page->free;
   if (PM_UNLIKELY(b == nullptr)) return heap_malloc_slow(heap, size);
   page->free = b->next;
+  page->used++;
   b->key = 0;
   return b;
 }

@@ -9,6 +9,7 @@
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "reclaim.hpp"
 #include "segment.hpp"
 
 namespace pm {
@@ -21,8 +22,8 @@ struct Entry {
   bool cached;     // freed, kept mapped for reuse
 };
 
-constexpr size_t kCacheSlots = 16;
-constexpr size_t kCacheMaxBytes = size_t{1} << 30;
+constexpr size_t kCacheSlots = 8;
+constexpr size_t kCacheMaxBytes = size_t{256} << 20;
 
 Lock g_lock;
 Entry* g_table = nullptr;
@@ -126,6 +127,7 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed) {
     return nullptr;
   }
   void* p = os::map_aligned(ms, align);
+  if (!p && reclaim_address_space()) p = os::map_aligned(ms, align);
   if (!p) return nullptr;
   LockGuard g(g_lock);
   if (!insert(reinterpret_cast<uintptr_t>(p), ms)) {
@@ -182,13 +184,23 @@ void* huge_realloc(void* p, size_t new_size) {
     return nullptr;
   }
   size_t ms = map_size(new_size);
+  size_t old;
+  {
+    LockGuard g(g_lock);
+    Entry* e = find(reinterpret_cast<uintptr_t>(p));
+    if (!e || e->cached) return nullptr;
+    if (e->size == ms) return p;
+    old = e->size;
+  }
+  // The block is the caller's: nobody else may touch its entry while it moves.
+  void* q = os::remap_aligned(p, old, ms, kSegmentSize);
+  if (!q && reclaim_address_space()) q = os::remap_aligned(p, old, ms, kSegmentSize);
+  if (!q) {
+    errno = ENOMEM;
+    return nullptr;
+  }
   LockGuard g(g_lock);
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
-  if (!e || e->cached) return nullptr;
-  if (e->size == ms) return p;
-  size_t old = e->size;
-  void* q = os::remap_aligned(p, old, ms, kSegmentSize);
-  if (!q) return nullptr;
   g_live_bytes += ms - old;
   if (q == p) {
     e->size = ms;

@@ -124,7 +124,6 @@ void page_extend(Page* page) {
   b->next = page->free;
   page->free = first;
   page->capacity += n;
-  page->used += n;
 }
 
 Page* page_fresh(Heap* heap, unsigned cls) {
@@ -189,8 +188,8 @@ void page_free(Heap* heap, Page* page, uint64_t freed_at) {
 void page_retire(Heap* heap, Page* page, uint64_t now) {
   unsigned cls = page->class_idx;
   PageQueue& q = heap->queues[cls];
-  if (q.first == page && q.last == page && heap->thread != 0) {
-    // The only page of its class: keep it for the next allocation; the decay frees it.
+  if (q.first == page && heap->thread != 0) {
+    // The current page of its class: keep it for the next allocation; decay frees it.
     page->freed_at = now;
     heap->retained[cls >> 6] |= uint64_t{1} << (cls & 63);
     return;
@@ -209,7 +208,7 @@ void heap_purge(Heap* heap, uint64_t now, bool force) {
       unsigned cls = w * 64 + unsigned(__builtin_ctzll(bits));
       bits &= bits - 1;
       Page* page = heap->queues[cls].first;
-      bool empty = page && page->used == 0 && !page->free;
+      bool empty = page && page->used == 0;
       if (!empty) {
         heap->retained[w] &= ~(uint64_t{1} << (cls & 63));
       } else if (force || now >= page->freed_at + decay) {

@@ -8,6 +8,7 @@
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "reclaim.hpp"
 
 namespace pm {
 
@@ -73,7 +74,9 @@ void* segment_alloc_raw(bool* zeroed) {
     return nullptr;
   }
   *zeroed = true;
-  return os::map_aligned(kSegmentSize, kSegmentSize);
+  void* p = os::map_aligned(kSegmentSize, kSegmentSize);
+  if (!p && reclaim_address_space()) p = os::map_aligned(kSegmentSize, kSegmentSize);
+  return p;
 }
 
 void segment_free_raw(void* seg) {

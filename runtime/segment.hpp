@@ -20,11 +20,11 @@ struct Block {
 enum class PageState : uint8_t { kFree, kQueued, kFull };
 
 // One page serves one size class. Field order: the first 48 bytes are all the fast paths
-// touch. Frees by the owner go to local_free; `used` counts the blocks that are not on
-// local_free (handed out, on `free`, or in a remote queue), so it reaches 0 exactly when
-// every block is back and the page can be retired. While a page is full and out of its
-// queue, `used` is parked at 1 (the real count is in full_used) so the first free lands
-// in the slow path, which puts the page back into its queue.
+// touch. Allocation pops `free`; frees by the owner go to `local_free`. `used` counts the
+// blocks handed out (those in a remote queue included), so it reaches 0 exactly when every
+// block is back. While a page is full and out of its queue, `used` is parked at 1 (the
+// real count is in full_used) so the first free lands in the slow path, which puts the
+// page back into its queue.
 struct alignas(128) Page {
   Block* free;
   Block* local_free;

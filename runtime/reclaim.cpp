@@ -1,0 +1,19 @@
+#include "reclaim.hpp"
+
+#include "huge.hpp"
+#include "large.hpp"
+#include "os.hpp"
+#include "segment.hpp"
+
+namespace pm {
+
+bool reclaim_address_space() {
+  size_t before = os::mapped_bytes();
+  uint64_t now = os::now_ms();
+  large_purge(now, true);
+  huge_purge(now, true);
+  segment_cache_purge(now, true);
+  return os::mapped_bytes() < before;
+}
+
+}  // namespace pm
