@@ -167,7 +167,7 @@ class BumpOps {
   }
   // Gives the block back only when it is the most recent one (true); otherwise a no-op.
   bool dealloc(void *p, Layout l) noexcept { return pm_bump_dealloc(h(), p, l.size) != 0; }
-  // Frees everything; keeps the first region, gives other chunks back.
+  // Frees everything; keeps the first region and the largest chunk, gives the rest back.
   void reset() noexcept { pm_bump_reset(h()); }
   std::size_t remaining() const noexcept { return pm_bump_remaining(h()); }
   std::size_t total_allocated() const noexcept { return pm_bump_total_allocated(h()); }

@@ -130,7 +130,8 @@ PM_API pm_allocation_t pm_bump_alloc(pm_bump_t *b, pm_layout_t layout);
 PM_API pm_allocation_t pm_bump_alloc_zeroed(pm_bump_t *b, pm_layout_t layout);
 /* Gives the block back when it is the most recent one (1), else does nothing (0). */
 PM_API int pm_bump_dealloc(pm_bump_t *b, void *ptr, size_t size);
-/* Frees every block; keeps the first region, gives the other chunks back. */
+/* Frees every block; keeps the first region and the newest (largest) chunk as a spare for
+ * the next round, gives the other chunks back. pm_bump_destroy gives back everything. */
 PM_API void pm_bump_reset(pm_bump_t *b);
 /* Bytes left in the current region (what fits at alignment 1 without growing). */
 PM_API size_t pm_bump_remaining(const pm_bump_t *b);

@@ -1,7 +1,7 @@
 // Bump arena: a pointer moves up through a first region (the caller's buffer or an owned
 // block) and, when growth is on, through chunks taken from an upstream. Chunks double up to
-// a maximum; chunks above the current one are kept after a rewind and reused, and given
-// back on reset (which keeps the first region).
+// a maximum; chunks above the current one are kept after a rewind and reused. Reset keeps
+// the first region and one spare chunk (the newest, so the largest) and gives the rest back.
 #include <string.h>
 
 #include "arenas/common.hpp"
@@ -191,7 +191,17 @@ PM_API int pm_bump_dealloc(pm_bump_t *b, void *ptr, size_t size) {
 
 PM_API void pm_bump_reset(pm_bump_t *b) {
   if (b == nullptr) return;
-  drop_after(b, nullptr);
+  // Keep the newest (largest) chunk as a spare: an arena that is filled and reset in a
+  // loop would otherwise take and give back the same chunks from upstream every round.
+  pm_bump_chunk *spare = b->chunks;
+  while (spare != nullptr && spare->next != nullptr) spare = spare->next;
+  if (spare != nullptr && spare != b->chunks) {
+    pm_bump_chunk *c = b->chunks;
+    while (c->next != spare) c = c->next;
+    c->next = nullptr;
+    drop_after(b, nullptr);
+    b->chunks = spare;
+  }
   b->chunk = nullptr;
   b->used_before = 0;
   b->cur = b->base;

@@ -102,11 +102,15 @@ TEST(ArenasBump, GrowsByDoublingChunksUpToTheLimit) {
     // The total limit: nothing more than 64 KiB held from upstream.
     EXPECT_FALSE(a.alloc({60000, 8}));
     EXPECT_LE(up.live, 64u * 1024);
-    std::size_t first_chunk = 4096;
-    a.reset();  // keeps the first chunk only
-    EXPECT_EQ(up.live, first_chunk);
+    std::size_t calls = up.calls;
+    a.reset();  // keeps the first chunk and the newest (the 20 KiB one) as a spare
+    EXPECT_EQ(up.live, 4096u + 20480u);
     EXPECT_EQ(a.total_allocated(), 0u);
-    EXPECT_TRUE(a.alloc({1000, 8}));
+    EXPECT_EQ(a.remaining(), 4096u);
+    for (int i = 0; i < 20; i++) ASSERT_TRUE(a.alloc({1000, 8}));  // base, then the spare
+    EXPECT_EQ(up.calls, calls);  // no new chunk taken
+    a.reset();
+    EXPECT_EQ(up.live, 4096u + 20480u);
   }
   EXPECT_EQ(up.live, 0u);  // the destructor gave everything back
 }

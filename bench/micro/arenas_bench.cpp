@@ -1,0 +1,236 @@
+// Scoped arenas against the standard library's memory resources and malloc, on the same
+// allocation patterns. Linked with libpoolmalloc.a (so malloc and operator new here are
+// poolmalloc's too): `make bench-arenas`. Results are times per pattern, not per call.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory_resource>
+#include <random>
+#include <vector>
+
+#include "../../include/poolmalloc.hpp"
+
+namespace {
+
+void keep(void *p) {
+  benchmark::DoNotOptimize(p);
+  benchmark::ClobberMemory();
+}
+
+void *check(void *p) {
+  if (p == nullptr) std::abort();  // never time a failure as a fast allocation
+  return p;
+}
+
+constexpr int kBatch = 1000;
+
+// ---- many small allocations, then everything freed at once -----------------------------
+void BM_Batch_Bump(benchmark::State &st) {
+  pm::BumpArena a;
+  const auto size = static_cast<std::size_t>(st.range(0));
+  for (auto _ : st) {
+    for (int i = 0; i < kBatch; i++) keep(check(a.alloc({size, 8}).ptr));
+    a.reset();
+  }
+  st.SetItemsProcessed(st.iterations() * kBatch);
+}
+
+void BM_Batch_Monotonic(benchmark::State &st) {
+  std::pmr::monotonic_buffer_resource r(64 * 1024);
+  const auto size = static_cast<std::size_t>(st.range(0));
+  for (auto _ : st) {
+    for (int i = 0; i < kBatch; i++) keep(r.allocate(size, 8));
+    r.release();
+  }
+  st.SetItemsProcessed(st.iterations() * kBatch);
+}
+
+void BM_Batch_Malloc(benchmark::State &st) {
+  std::vector<void *> v(kBatch);
+  const auto size = static_cast<std::size_t>(st.range(0));
+  for (auto _ : st) {
+    for (auto &p : v) keep(p = check(std::malloc(size)));
+    for (void *p : v) std::free(p);
+  }
+  st.SetItemsProcessed(st.iterations() * kBatch);
+}
+
+// ---- fixed-size blocks freed and reallocated in random order ----------------------------
+std::vector<int> shuffled(int n) {
+  std::vector<int> order(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; i++) order[static_cast<std::size_t>(i)] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  return order;
+}
+
+template <class Alloc, class Free>
+void churn(benchmark::State &st, Alloc alloc, Free release) {
+  std::vector<void *> v(kBatch);
+  for (auto &p : v) p = check(alloc());
+  auto order = shuffled(kBatch);
+  for (auto _ : st) {
+    for (int i : order) release(v[static_cast<std::size_t>(i)]);
+    for (int i : order) keep(v[static_cast<std::size_t>(i)] = check(alloc()));
+  }
+  for (void *p : v) release(p);
+  st.SetItemsProcessed(st.iterations() * kBatch);
+}
+
+void BM_Fixed_Pool(benchmark::State &st) {
+  pm::Pool pool(64, kBatch);
+  churn(st, [&] { return pool.alloc(); }, [&](void *p) { pool.dealloc(p); });
+}
+
+void BM_Fixed_PmrPool(benchmark::State &st) {
+  std::pmr::unsynchronized_pool_resource r;
+  churn(st, [&] { return r.allocate(64, 8); }, [&](void *p) { r.deallocate(p, 64, 8); });
+}
+
+void BM_Fixed_Malloc(benchmark::State &st) {
+  churn(st, [] { return std::malloc(64); }, [](void *p) { std::free(p); });
+}
+
+// ---- mixed sizes (16..1024 bytes), random frees and reallocations ----------------------
+template <class Alloc, class Free>
+void mixed(benchmark::State &st, Alloc alloc, Free release) {
+  std::mt19937 rng(11);
+  std::vector<std::size_t> sizes(kBatch);
+  for (auto &s : sizes) s = 16 + rng() % 1009;
+  std::vector<void *> v(kBatch);
+  for (std::size_t i = 0; i < v.size(); i++) v[i] = check(alloc(sizes[i]));
+  auto order = shuffled(kBatch);
+  for (auto _ : st) {
+    for (int k = 0; k < kBatch; k += 2) {  // free half, then refill those
+      auto i = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
+      release(v[i], sizes[i]);
+    }
+    for (int k = 0; k < kBatch; k += 2) {
+      auto i = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
+      keep(v[i] = check(alloc(sizes[i])));
+    }
+    std::rotate(order.begin(), order.begin() + 1, order.end());
+  }
+  for (std::size_t i = 0; i < v.size(); i++) release(v[i], sizes[i]);
+  st.SetItemsProcessed(st.iterations() * kBatch / 2);
+}
+
+void BM_Mixed_FreeList(benchmark::State &st) {
+  pm::FreeListArena a(4u << 20);
+  mixed(st, [&](std::size_t n) { return a.malloc(n); }, [&](void *p, std::size_t) { a.free(p); });
+}
+
+void BM_Mixed_PmrPool(benchmark::State &st) {
+  std::pmr::unsynchronized_pool_resource r;
+  mixed(st, [&](std::size_t n) { return r.allocate(n, 8); },
+        [&](void *p, std::size_t n) { r.deallocate(p, n, 8); });
+}
+
+void BM_Mixed_Malloc(benchmark::State &st) {
+  mixed(st, [](std::size_t n) { return std::malloc(n); }, [](void *p, std::size_t) { std::free(p); });
+}
+
+// ---- LIFO: push 16 frames, pop them ---------------------------------------------------
+void BM_Lifo_Stack(benchmark::State &st) {
+  pm::StackArena s(1 << 16);
+  for (auto _ : st) {
+    for (int i = 0; i < 16; i++) keep(check(s.alloc({static_cast<std::size_t>(32 + i * 16), 16}).ptr));
+    for (int i = 0; i < 16; i++) s.pop();
+  }
+  st.SetItemsProcessed(st.iterations() * 16);
+}
+
+void BM_Lifo_Monotonic(benchmark::State &st) {  // no pop: release() per round instead
+  std::pmr::monotonic_buffer_resource r(1 << 16);
+  for (auto _ : st) {
+    for (int i = 0; i < 16; i++) keep(r.allocate(static_cast<std::size_t>(32 + i * 16), 16));
+    r.release();
+  }
+  st.SetItemsProcessed(st.iterations() * 16);
+}
+
+void BM_Lifo_Malloc(benchmark::State &st) {
+  void *v[16];
+  for (auto _ : st) {
+    for (int i = 0; i < 16; i++) keep(v[i] = check(std::malloc(static_cast<std::size_t>(32 + i * 16))));
+    for (int i = 15; i >= 0; i--) std::free(v[i]);
+  }
+  st.SetItemsProcessed(st.iterations() * 16);
+}
+
+// ---- a function taking scratch memory: a scope and four temporaries -------------------
+void BM_Scratch_Scope(benchmark::State &st) {
+  for (auto _ : st) {
+    auto s = pm::scratch();
+    for (int i = 0; i < 4; i++) keep(check(s.alloc({256, 16}).ptr));
+  }
+  st.SetItemsProcessed(st.iterations() * 4);
+}
+
+void BM_Scratch_MonotonicOnStack(benchmark::State &st) {
+  for (auto _ : st) {
+    alignas(16) unsigned char buf[2048];
+    std::pmr::monotonic_buffer_resource r(buf, sizeof buf);
+    for (int i = 0; i < 4; i++) keep(r.allocate(256, 16));
+  }
+  st.SetItemsProcessed(st.iterations() * 4);
+}
+
+void BM_Scratch_Malloc(benchmark::State &st) {
+  void *v[4];
+  for (auto _ : st) {
+    for (auto &p : v) keep(p = check(std::malloc(256)));
+    for (void *p : v) std::free(p);
+  }
+  st.SetItemsProcessed(st.iterations() * 4);
+}
+
+// ---- a pmr vector growing to 1000 ints --------------------------------------------------
+void push_ints(benchmark::State &st, std::pmr::memory_resource *r) {
+  std::pmr::vector<int> v(r);
+  for (int i = 0; i < 1000; i++) v.push_back(i);
+  benchmark::DoNotOptimize(v.data());
+  st.SetItemsProcessed(st.iterations() * 1000);
+}
+
+void BM_Vector_BumpResource(benchmark::State &st) {
+  pm::BumpArena a;
+  pm::BumpResource r(a);
+  for (auto _ : st) {
+    push_ints(st, &r);
+    a.reset();
+  }
+}
+
+void BM_Vector_Monotonic(benchmark::State &st) {
+  std::pmr::monotonic_buffer_resource r(64 * 1024);
+  for (auto _ : st) {
+    push_ints(st, &r);
+    r.release();
+  }
+}
+
+void BM_Vector_NewDelete(benchmark::State &st) {
+  for (auto _ : st) push_ints(st, std::pmr::new_delete_resource());
+}
+
+}  // namespace
+
+BENCHMARK(BM_Batch_Bump)->Arg(16)->Arg(64)->Arg(256);
+BENCHMARK(BM_Batch_Monotonic)->Arg(16)->Arg(64)->Arg(256);
+BENCHMARK(BM_Batch_Malloc)->Arg(16)->Arg(64)->Arg(256);
+BENCHMARK(BM_Fixed_Pool);
+BENCHMARK(BM_Fixed_PmrPool);
+BENCHMARK(BM_Fixed_Malloc);
+BENCHMARK(BM_Mixed_FreeList);
+BENCHMARK(BM_Mixed_PmrPool);
+BENCHMARK(BM_Mixed_Malloc);
+BENCHMARK(BM_Lifo_Stack);
+BENCHMARK(BM_Lifo_Monotonic);
+BENCHMARK(BM_Lifo_Malloc);
+BENCHMARK(BM_Scratch_Scope);
+BENCHMARK(BM_Scratch_MonotonicOnStack);
+BENCHMARK(BM_Scratch_Malloc);
+BENCHMARK(BM_Vector_BumpResource);
+BENCHMARK(BM_Vector_Monotonic);
+BENCHMARK(BM_Vector_NewDelete);
