@@ -13,6 +13,12 @@
 extern "C" {
 #endif
 
+#if defined(__cplusplus)
+#define PM_NOEXCEPT noexcept
+#else
+#define PM_NOEXCEPT
+#endif
+
 #if defined(__GNUC__)
 #define PM_API __attribute__((visibility("default")))
 #define PM_MALLOC_ATTR __attribute__((malloc, warn_unused_result))
@@ -22,31 +28,31 @@ extern "C" {
 #endif
 
 /* ---- the global allocator ------------------------------------------------------------ */
-PM_API PM_MALLOC_ATTR void *pm_malloc(size_t size);
-PM_API PM_MALLOC_ATTR void *pm_calloc(size_t count, size_t size);
-PM_API void *pm_realloc(void *ptr, size_t size);
-PM_API void *pm_reallocarray(void *ptr, size_t count, size_t size);
-PM_API void pm_free(void *ptr);
+PM_API PM_MALLOC_ATTR void *pm_malloc(size_t size) PM_NOEXCEPT;
+PM_API PM_MALLOC_ATTR void *pm_calloc(size_t count, size_t size) PM_NOEXCEPT;
+PM_API void *pm_realloc(void *ptr, size_t size) PM_NOEXCEPT;
+PM_API void *pm_reallocarray(void *ptr, size_t count, size_t size) PM_NOEXCEPT;
+PM_API void pm_free(void *ptr) PM_NOEXCEPT;
 /* C23: the size (and alignment) must be those the block was requested with. */
-PM_API void pm_free_sized(void *ptr, size_t size);
-PM_API void pm_free_aligned_sized(void *ptr, size_t alignment, size_t size);
+PM_API void pm_free_sized(void *ptr, size_t size) PM_NOEXCEPT;
+PM_API void pm_free_aligned_sized(void *ptr, size_t alignment, size_t size) PM_NOEXCEPT;
 
 /* Any power-of-two alignment; EINVAL for others (aligned_alloc/memalign semantics). */
-PM_API PM_MALLOC_ATTR void *pm_aligned_alloc(size_t alignment, size_t size);
-PM_API PM_MALLOC_ATTR void *pm_memalign(size_t alignment, size_t size);
-PM_API int pm_posix_memalign(void **memptr, size_t alignment, size_t size);
-PM_API PM_MALLOC_ATTR void *pm_valloc(size_t size);
-PM_API PM_MALLOC_ATTR void *pm_pvalloc(size_t size);
+PM_API PM_MALLOC_ATTR void *pm_aligned_alloc(size_t alignment, size_t size) PM_NOEXCEPT;
+PM_API PM_MALLOC_ATTR void *pm_memalign(size_t alignment, size_t size) PM_NOEXCEPT;
+PM_API int pm_posix_memalign(void **memptr, size_t alignment, size_t size) PM_NOEXCEPT;
+PM_API PM_MALLOC_ATTR void *pm_valloc(size_t size) PM_NOEXCEPT;
+PM_API PM_MALLOC_ATTR void *pm_pvalloc(size_t size) PM_NOEXCEPT;
 
 /* Bytes the caller may use in the block at ptr (at least the requested size); 0 for NULL. */
-PM_API size_t pm_usable_size(const void *ptr);
+PM_API size_t pm_usable_size(const void *ptr) PM_NOEXCEPT;
 /* 1 when ptr is the start of a live or cached block that poolmalloc handed out. */
-PM_API int pm_owns(const void *ptr);
+PM_API int pm_owns(const void *ptr) PM_NOEXCEPT;
 
 /* Give free memory back to the OS now. Returns 1 when some memory was released. */
-PM_API int pm_trim(size_t pad);
+PM_API int pm_trim(size_t pad) PM_NOEXCEPT;
 /* force != 0: also release the empty pages this thread keeps for reuse. */
-PM_API void pm_collect(int force);
+PM_API void pm_collect(int force) PM_NOEXCEPT;
 
 /* The largest size any allocation accepts (PTRDIFF_MAX less the block overhead). */
 #define PM_MAX_ALLOC_SIZE ((size_t)PTRDIFF_MAX - (size_t)(1u << 22))

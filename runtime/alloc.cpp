@@ -44,12 +44,12 @@ void* alloc_any(size_t size, bool* zeroed) {
 }
 }  // namespace
 
-void* alloc_big(size_t size) {
+void* alloc_big(size_t size) noexcept {
   bool zeroed;
   return alloc_any(size, &zeroed);
 }
 
-void* alloc_zeroed(size_t count, size_t size) {
+void* alloc_zeroed(size_t count, size_t size) noexcept {
   size_t total;
   if (PM_UNLIKELY(__builtin_mul_overflow(count, size, &total))) {
     errno = ENOMEM;
@@ -66,7 +66,7 @@ void* alloc_zeroed(size_t count, size_t size) {
   return p;
 }
 
-void* alloc_aligned(size_t align, size_t size) {
+void* alloc_aligned(size_t align, size_t size) noexcept {
   if (align <= kMinAlign) return alloc(size);
   if (PM_UNLIKELY(size > kMaxRequest)) {
     errno = ENOMEM;
@@ -91,7 +91,7 @@ void* alloc_aligned(size_t align, size_t size) {
   return huge_malloc(size, align, &zeroed);
 }
 
-size_t usable_size(const void* p) {
+size_t usable_size(const void* p) noexcept {
   uint8_t mv = segmap_get(p);
   if (mv >= kMapPoolMin) {
     Page* page = page_of(p, mv);
@@ -102,9 +102,9 @@ size_t usable_size(const void* p) {
   return 0;
 }
 
-bool owns(const void* p) { return p && usable_size(p) != 0; }
+bool owns(const void* p) noexcept { return p && usable_size(p) != 0; }
 
-void* realloc_block(void* p, size_t size) {
+void* realloc_block(void* p, size_t size) noexcept {
   if (!p) return alloc(size);
   if (size == 0) {  // glibc: frees the block and returns NULL
     dealloc(p);
@@ -149,7 +149,7 @@ void* realloc_block(void* p, size_t size) {
   return q;
 }
 
-void free_checked(void* p, size_t size, size_t align, const char* where) {
+void free_checked(void* p, size_t size, size_t align, const char* where) noexcept {
   if (!p) return;
   size_t usable = usable_size(p);
   if (usable == 0) {
@@ -163,7 +163,7 @@ void free_checked(void* p, size_t size, size_t align, const char* where) {
   dealloc(p);
 }
 
-int trim() {
+int trim() noexcept {
   size_t before = os::purged_bytes() + (size_t(-1) - os::mapped_bytes());
   heap_collect(tl_heap, true);
   heaps_reclaim_orphans(true);

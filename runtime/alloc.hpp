@@ -5,15 +5,15 @@
 
 namespace pm {
 
-void* alloc_big(size_t size);                      // anything above kDirectMax
-void* alloc_zeroed(size_t count, size_t size);     // calloc
-void* alloc_aligned(size_t align, size_t size);    // align: a power of two
-void* realloc_block(void* p, size_t size);
-size_t usable_size(const void* p);                 // 0 for pointers poolmalloc does not own
-bool owns(const void* p);
+void* alloc_big(size_t size) noexcept;                      // anything above kDirectMax
+void* alloc_zeroed(size_t count, size_t size) noexcept;     // calloc
+void* alloc_aligned(size_t align, size_t size) noexcept;    // align: a power of two
+void* realloc_block(void* p, size_t size) noexcept;
+size_t usable_size(const void* p) noexcept;                 // 0 for pointers poolmalloc does not own
+bool owns(const void* p) noexcept;
 // Frees p after checking that `size` (and `align`) fit the block.
-void free_checked(void* p, size_t size, size_t align, const char* where);
-int trim();
+void free_checked(void* p, size_t size, size_t align, const char* where) noexcept;
+int trim() noexcept;
 
 PM_INLINE void* alloc(size_t size) {
   if (PM_LIKELY(size <= kDirectMax)) return heap_malloc_small(size);

@@ -33,7 +33,7 @@ constexpr Heap make_empty_heap(std::index_sequence<I...>) {
 constinit Heap g_empty_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
 #pragma GCC diagnostic pop
 
-thread_local Heap* tl_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
+constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
 
 namespace {
 Lock g_heaps_lock;          // registry, orphan list, heap storage
@@ -135,7 +135,7 @@ void drain_remote(Heap* heap) {
 void maybe_purge(Heap* heap) {
   static std::atomic<uint64_t> next_global{0};
   uint64_t now = os::now_ms();
-  if (heap->dirty_first || heap->retained[0] || heap->retained[1]) heap_purge(heap, now, false);
+  heap_purge(heap, now, false);
   uint64_t due = next_global.load(std::memory_order_relaxed);
   if (now >= due && next_global.compare_exchange_strong(due, now + options().decay_ms / 4 + 1)) {
     if (options().purge) {
@@ -149,7 +149,7 @@ void maybe_purge(Heap* heap) {
 
 // ---- malloc ---------------------------------------------------------------------------------
 
-void* heap_malloc_class(Heap* heap, unsigned cls) {
+void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
   drain_remote(heap);
   PageQueue& q = heap->queues[cls];
   Page* page = q.first;
@@ -191,7 +191,7 @@ void* heap_malloc_class(Heap* heap, unsigned cls) {
   return b;
 }
 
-void* heap_malloc_slow(Heap* heap, size_t size) {
+void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
   if (PM_UNLIKELY(heap == &g_empty_heap)) {
     heap = heap_get_or_init();
     if (!heap) {
@@ -204,7 +204,7 @@ void* heap_malloc_slow(Heap* heap, size_t size) {
 
 // ---- free -----------------------------------------------------------------------------------
 
-void heap_free_local_slow(Heap* heap, Page* page, Block* b) {
+void heap_free_local_slow(Heap* heap, Page* page, Block* b) noexcept {
   if (b) {
     // b carries our freed key: a double free unless that is a coincidence of user data.
     if (block_is_free(heap, page, b)) {
@@ -219,13 +219,18 @@ void heap_free_local_slow(Heap* heap, Page* page, Block* b) {
   if (page->state == PageState::kFull) {
     page->used = page->full_used - 1;
     page->state = PageState::kQueued;
+    if (page->used == 0) {  // its only block came back: nothing to queue it for
+      heap->queues[page->class_idx].first ? page_free(heap, page, os::now_ms())
+                                          : queue_push_back(heap, page->class_idx, page);
+      return;
+    }
     queue_push_back(heap, page->class_idx, page);
-    if (page->used != 0) return;
+    return;
   }
   page_retire(heap, page, os::now_ms());
 }
 
-void heap_free_remote(Page* page, Block* b) {
+void heap_free_remote(Page* page, Block* b) noexcept {
   Heap* owner = page->heap;
   if (PM_UNLIKELY(owner == nullptr)) {  // the page is free: b was never handed out
     report_misuse(Misuse::kDoubleFree, b, "free");
@@ -241,7 +246,7 @@ void heap_free_remote(Page* page, Block* b) {
                                                 std::memory_order_relaxed));
 }
 
-void heap_free_slow(void* p) {
+void heap_free_slow(void* p) noexcept {
   if (p == nullptr) return;
   uint8_t mv = segmap_get(p);
   if (mv >= kMapPoolMin) {
@@ -256,7 +261,7 @@ void heap_free_slow(void* p) {
 
 // ---- heaps ----------------------------------------------------------------------------------
 
-Heap* heap_get_or_init() {
+Heap* heap_get_or_init() noexcept {
   Heap* h = tl_heap;
   if (h != &g_empty_heap) return h;
   if (!runtime_init()) return nullptr;
@@ -287,29 +292,17 @@ Heap* heap_get_or_init() {
   return h;
 }
 
-void heap_collect(Heap* heap, bool force) {
+void heap_collect(Heap* heap, bool force) noexcept {
   if (heap == &g_empty_heap) return;
   drain_remote(heap);
   heap_purge(heap, os::now_ms(), force);
 }
 
-void heap_thread_exit(Heap* heap) {
+void heap_thread_exit(Heap* heap) noexcept {
   if (heap == &g_empty_heap || heap == nullptr) return;
   drain_remote(heap);
-  heap->thread = 0;  // from now on empty pages are not kept as spares
-  for (unsigned w = 0; w < 2; ++w) {
-    uint64_t bits = heap->retained[w];
-    heap->retained[w] = 0;
-    while (bits) {
-      unsigned cls = w * 64 + unsigned(__builtin_ctzll(bits));
-      bits &= bits - 1;
-      Page* page = heap->queues[cls].first;
-      if (page && page->used == 0) {
-        queue_remove(heap, cls, page);
-        page_free(heap, page, page->freed_at);
-      }
-    }
-  }
+  heap->thread = 0;
+  heap_release_current(heap, os::now_ms(), true);
   if (tl_heap == heap) tl_heap = &g_empty_heap;
   LockGuard g(g_heaps_lock);
   if (heap->segment_count == 0) {
@@ -322,7 +315,7 @@ void heap_thread_exit(Heap* heap) {
   }
 }
 
-void heaps_reclaim_orphans(bool all) {
+void heaps_reclaim_orphans(bool all) noexcept {
   for (;;) {
     Heap* h;
     {
@@ -335,8 +328,8 @@ void heaps_reclaim_orphans(bool all) {
       h->orphan_next = nullptr;
     }
     drain_remote(h);
-    // Pages that became empty were given back by the drain (orphans keep no spares);
-    // purge what they left resident.
+    // Pages that became empty went back to their segments in the drain; release the
+    // current pages that are empty too, and purge what is left resident.
     heap_purge(h, os::now_ms(), true);
     {
       LockGuard g(g_heaps_lock);
@@ -354,14 +347,14 @@ void heaps_reclaim_orphans(bool all) {
   }
 }
 
-void heaps_for_each(void (*fn)(Heap*, void*), void* arg) {
+void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept {
   LockGuard g(g_heaps_lock);
   for (Heap* h = g_registry; h; h = h->reg_next) fn(h, arg);
 }
 
-void heaps_fork_prepare() { g_heaps_lock.lock(); }
-void heaps_fork_parent() { g_heaps_lock.unlock(); }
-void heaps_fork_child() {
+void heaps_fork_prepare() noexcept { g_heaps_lock.lock(); }
+void heaps_fork_parent() noexcept { g_heaps_lock.unlock(); }
+void heaps_fork_child() noexcept {
   g_heaps_lock.reset();
   // Only the forking thread survives. The other threads' heaps may have been in the
   // middle of an update, so they are never used again: their blocks can still be freed

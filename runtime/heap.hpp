@@ -25,7 +25,7 @@ struct Heap {
   Segment* avail[2];                // segments with free page slots: small, medium
   Page* dirty_first;                // free pages still resident, oldest first
   Page* dirty_last;
-  uint64_t retained[2];             // classes whose only page is empty but kept
+  uint64_t active[2];               // classes with a non-empty queue (bit per class)
   uint32_t segment_count;
   uint32_t id;
   uint8_t large_arena;
@@ -43,26 +43,26 @@ struct Heap {
 extern Page g_empty_page;  // never has free blocks: a miss sends malloc to the slow path
 extern Heap g_empty_heap;  // tl_heap before the thread's first allocation
 
-extern thread_local Heap* tl_heap __attribute__((tls_model("initial-exec")));
+extern constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec")));
 
 inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()); }
 
 // Slow paths (heap.cpp).
-void* heap_malloc_slow(Heap* heap, size_t size);
-void* heap_malloc_class(Heap* heap, unsigned cls);  // pool class, any size up to kPoolMax
-void heap_free_slow(void* p);
-void heap_free_local_slow(Heap* heap, Page* page, Block* b);
-void heap_free_remote(Page* page, Block* b);
-void heap_collect(Heap* heap, bool force);
-Heap* heap_get_or_init();  // the calling thread's heap (created on first use), or nullptr
-void heap_thread_exit(Heap* heap);
-void heaps_fork_prepare();
-void heaps_fork_parent();
-void heaps_fork_child();
+void* heap_malloc_slow(Heap* heap, size_t size) noexcept;
+void* heap_malloc_class(Heap* heap, unsigned cls) noexcept;  // pool class, any size up to kPoolMax
+void heap_free_slow(void* p) noexcept;
+void heap_free_local_slow(Heap* heap, Page* page, Block* b) noexcept;
+void heap_free_remote(Page* page, Block* b) noexcept;
+void heap_collect(Heap* heap, bool force) noexcept;
+Heap* heap_get_or_init() noexcept;  // the calling thread's heap (created on first use), or nullptr
+void heap_thread_exit(Heap* heap) noexcept;
+void heaps_fork_prepare() noexcept;
+void heaps_fork_parent() noexcept;
+void heaps_fork_child() noexcept;
 // Service orphaned heaps (exited threads): take remote frees, give empty pages back.
-void heaps_reclaim_orphans(bool all);
+void heaps_reclaim_orphans(bool all) noexcept;
 // Calls fn for every registered heap under the registry lock (statistics).
-void heaps_for_each(void (*fn)(Heap*, void*), void* arg);
+void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept;
 
 // ---- fast paths ---------------------------------------------------------------------------
 

@@ -76,14 +76,39 @@ void avail_remove(Heap* heap, Segment* seg) {
 }
 }  // namespace
 
+namespace {
+// The first page of a queue is the current page and carries a +1 in `used`.
+void make_current(Heap* heap, unsigned cls, Page* page) {
+  page->current = true;
+  page->used++;
+  heap->active[cls >> 6] |= uint64_t{1} << (cls & 63);
+}
+
+// Drops the +1 of a page that stops being current; true when that leaves it empty.
+bool drop_current(Page* page) {
+  page->current = false;
+  page->freed_at = 0;
+  return --page->used == 0;
+}
+
+void after_first_changed(Heap* heap, unsigned cls) {
+  PageQueue& q = heap->queues[cls];
+  if (q.first) make_current(heap, cls, q.first);
+  else heap->active[cls >> 6] &= ~(uint64_t{1} << (cls & 63));
+  set_direct(heap, cls);
+}
+}  // namespace
+
 void queue_push_front(Heap* heap, unsigned cls, Page* page) {
   PageQueue& q = heap->queues[cls];
+  Page* old = q.first;
   page->prev = nullptr;
-  page->next = q.first;
-  if (q.first) q.first->prev = page;
+  page->next = old;
+  if (old) old->prev = page;
   else q.last = page;
   q.first = page;
-  set_direct(heap, cls);
+  after_first_changed(heap, cls);
+  if (old && drop_current(old)) page_retire(heap, old, os::now_ms());
 }
 
 void queue_push_back(Heap* heap, unsigned cls, Page* page) {
@@ -93,18 +118,20 @@ void queue_push_back(Heap* heap, unsigned cls, Page* page) {
   if (q.last) q.last->next = page;
   else q.first = page;
   q.last = page;
-  if (q.first == page) set_direct(heap, cls);
+  if (q.first == page) after_first_changed(heap, cls);
 }
 
 void queue_remove(Heap* heap, unsigned cls, Page* page) {
   PageQueue& q = heap->queues[cls];
-  bool was_first = q.first == page;
   if (page->prev) page->prev->next = page->next;
   else q.first = page->next;
   if (page->next) page->next->prev = page->prev;
   else q.last = page->prev;
   page->next = page->prev = nullptr;
-  if (was_first) set_direct(heap, cls);
+  if (page->current) {
+    drop_current(page);  // the caller decides what an empty page becomes
+    after_first_changed(heap, cls);
+  }
 }
 
 void page_extend(Page* page) {
@@ -153,6 +180,7 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   page->capacity = 0;
   page->reserved = uint32_t(slot_bytes(seg, slot) / bs);
   page->full_used = 0;
+  page->current = false;
   page->class_idx = uint8_t(cls);
   page->state = PageState::kQueued;
   page->freed_at = 0;
@@ -186,43 +214,40 @@ void page_free(Heap* heap, Page* page, uint64_t freed_at) {
 }
 
 void page_retire(Heap* heap, Page* page, uint64_t now) {
-  unsigned cls = page->class_idx;
-  PageQueue& q = heap->queues[cls];
-  if (q.first == page && heap->thread != 0) {
-    // The current page of its class: keep it for the next allocation; decay frees it.
-    page->freed_at = now;
-    heap->retained[cls >> 6] |= uint64_t{1} << (cls & 63);
-    return;
-  }
-  queue_remove(heap, cls, page);
+  queue_remove(heap, page->class_idx, page);
   page_free(heap, page, now);
 }
 
-void heap_purge(Heap* heap, uint64_t now, bool force) {
+void heap_release_current(Heap* heap, uint64_t now, bool force) {
   uint64_t decay = options().decay_ms;
-  bool allowed = force || options().purge;
-  if (!allowed) return;
   for (unsigned w = 0; w < 2; ++w) {
-    uint64_t bits = heap->retained[w];
+    uint64_t bits = heap->active[w];
     while (bits) {
       unsigned cls = w * 64 + unsigned(__builtin_ctzll(bits));
       bits &= bits - 1;
       Page* page = heap->queues[cls].first;
-      bool empty = page && page->used == 0;
-      if (!empty) {
-        heap->retained[w] &= ~(uint64_t{1} << (cls & 63));
-      } else if (force || now >= page->freed_at + decay) {
-        heap->retained[w] &= ~(uint64_t{1} << (cls & 63));
-        queue_remove(heap, cls, page);
-        page_free(heap, page, page->freed_at);
-        if (page->dirty) {  // expired already: purge it now, not after another decay
-          Segment* seg = segment_of(page);
-          os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
-          dirty_unlink(heap, page);
-        }
+      if (page->used != 1) {  // blocks in use (1 is the current page's own count)
+        page->freed_at = 0;
+        continue;
+      }
+      if (page->freed_at == 0) page->freed_at = now;  // first seen empty: start the clock
+      if (!force && now < page->freed_at + decay) continue;
+      uint64_t since = page->freed_at;
+      queue_remove(heap, cls, page);  // drops the +1: used is 0
+      page_free(heap, page, since);
+      if (page->dirty && (force || now >= since + decay)) {  // expired: purge it now
+        Segment* seg = segment_of(page);
+        os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
+        dirty_unlink(heap, page);
       }
     }
   }
+}
+
+void heap_purge(Heap* heap, uint64_t now, bool force) {
+  if (!force && !options().purge) return;
+  heap_release_current(heap, now, force);
+  uint64_t decay = options().decay_ms;
   while (Page* page = heap->dirty_first) {
     if (!force && now < page->freed_at + decay) break;
     Segment* seg = segment_of(page);

@@ -8,8 +8,11 @@ namespace pm {
 Page* page_fresh(Heap* heap, unsigned cls);
 // Carve the next run of blocks of a page into its `free` list.
 void page_extend(Page* page);
-// Every block of the page is back: keep it as the class's spare or give it to its segment.
+// Every block of a page that is not current is back: out of its queue, back to its segment.
 void page_retire(Heap* heap, Page* page, uint64_t now);
+// Current pages with no block in use: retire them once they have been empty for the decay
+// (at once when force). Also how thread exit releases the pages it can.
+void heap_release_current(Heap* heap, uint64_t now, bool force);
 // Give the page back to its segment (the segment goes to the cache once all are free).
 void page_free(Heap* heap, Page* page, uint64_t freed_at);
 

@@ -21,10 +21,12 @@ enum class PageState : uint8_t { kFree, kQueued, kFull };
 
 // One page serves one size class. Field order: the first 48 bytes are all the fast paths
 // touch. Allocation pops `free`; frees by the owner go to `local_free`. `used` counts the
-// blocks handed out (those in a remote queue included), so it reaches 0 exactly when every
-// block is back. While a page is full and out of its queue, `used` is parked at 1 (the
-// real count is in full_used) so the first free lands in the slow path, which puts the
-// page back into its queue.
+// blocks handed out (those in a remote queue included), plus one while the page is the
+// current page of its class (the first in its queue), so the current page never drops to
+// 0 and a malloc/free loop stays on the fast paths; any other page reaches 0 exactly when
+// every block is back and is retired. While a page is full and out of its queue, `used` is
+// parked at 1 (the real count is in full_used) so the first free lands in the slow path,
+// which puts the page back into its queue.
 struct alignas(128) Page {
   Block* free;
   Block* local_free;
@@ -39,7 +41,8 @@ struct alignas(128) Page {
   uint8_t class_idx;
   PageState state;
   uint8_t slot;          // index in the segment's pages[]
-  bool dirty;            // free page whose memory is still resident
+  bool dirty : 1;        // free page whose memory is still resident
+  bool current : 1;      // first in its queue: `used` carries the +1
   Page* next;            // class queue, or the heap's list of dirty free pages
   Page* prev;
   uint64_t freed_at;     // when it became free or empty (ms)
@@ -59,7 +62,9 @@ enum : uint8_t {
   kMapPoolMin = 56,
 };
 
+// The page array comes first, so a page's address is the segment base OR its slot * 128.
 struct Segment {
+  Page pages[kSlicesPerSegment];
   SegmentKind kind;
   uint8_t map_value;
   uint16_t page_count;      // pages in use
@@ -72,25 +77,27 @@ struct Segment {
   Segment* all_prev;
   uint64_t released_at;
   bool in_avail;
-  Page pages[kSlicesPerSegment];
 };
 static_assert(sizeof(Segment) <= kSliceSize);
 
 // One byte per 4 MiB of the 47-bit user address space: 32 MiB of zero-filled bss that
 // only becomes resident where segments live.
-extern uint8_t g_segmap[size_t{1} << (47 - kSegmentShift)];
+extern uint8_t g_segmap[size_t{1} << (47 - kSegmentShift)];  // kSegmapEntries
+
+constexpr size_t kSegmapEntries = size_t{1} << (47 - kSegmentShift);
 
 PM_INLINE uint8_t segmap_get(const void* p) {
-  uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  if (PM_UNLIKELY(a >> 47)) return kMapNone;
-  return g_segmap[a >> kSegmentShift];
+  uintptr_t i = reinterpret_cast<uintptr_t>(p) >> kSegmentShift;
+  if (PM_UNLIKELY(i >= kSegmapEntries)) return kMapNone;
+  return g_segmap[i];
 }
 PM_INLINE Segment* segment_of(const void* p) {
   return reinterpret_cast<Segment*>(reinterpret_cast<uintptr_t>(p) & ~kSegmentMask);
 }
 PM_INLINE Page* page_of(const void* p, uint8_t map_value) {
   uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  return &segment_of(p)->pages[(a >> kSliceShift) & map_value];
+  uintptr_t slot = (a >> kSliceShift) & map_value;
+  return reinterpret_cast<Page*>((a & ~kSegmentMask) | (slot * sizeof(Page)));
 }
 // True when p sits at a multiple of the block size from the area start (a free page has
 // magic 0 and never passes). The multiply tests divisibility without a division.

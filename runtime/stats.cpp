@@ -17,7 +17,7 @@ void add_segment(Segment* seg, void* arg) {
   t->pool_segments++;
   for (const Page& pg : seg->pages) {
     if (pg.block_size == 0) continue;
-    uint32_t used = pg.state == PageState::kFull ? pg.full_used : pg.used;
+    uint32_t used = pg.state == PageState::kFull ? pg.full_used : pg.used - (pg.current ? 1 : 0);
     t->pool_pages++;
     t->pool_page_bytes += size_t(pg.reserved) * pg.block_size;
     t->pool_in_use += size_t(used) * pg.block_size;
