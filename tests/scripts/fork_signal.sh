@@ -5,4 +5,4 @@
 # run on glibc would prove nothing.
 . tests/scripts/lib/common.sh
 need_prog fork_signal
-run_pm "fork_signal" 120 "$PROGS/fork_signal" 300
+run_pm "fork_signal" 60 "$PROGS/fork_signal" 300
