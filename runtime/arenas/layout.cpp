@@ -74,8 +74,13 @@ PM_API pm_allocation_t pm_global_alloc(pm_layout_t layout) {
 PM_API pm_allocation_t pm_global_alloc_zeroed(pm_layout_t layout) {
   if (!layout_ok(layout)) return {nullptr, 0};
   if (layout.align <= kHeapAlign) {  // calloc knows when fresh pages are already zero
-    void *p = pm_calloc(1, layout.size == 0 ? 1 : layout.size);
-    return {p, p != nullptr ? pm_usable_size(p) : 0};
+    size_t n = layout.size == 0 ? 1 : layout.size;
+    void *p = pm_calloc(1, n);
+    if (p == nullptr) return {nullptr, 0};
+    // calloc zeroes the request; the caller may use the whole usable size.
+    size_t usable = pm_usable_size(p);
+    if (usable > n) memset(static_cast<char *>(p) + n, 0, usable - n);
+    return {p, usable};
   }
   pm_allocation_t a = pm_global_alloc(layout);
   if (a.ptr != nullptr) memset(a.ptr, 0, a.size);

@@ -102,7 +102,8 @@ TEST(ArenasGlobal, AllocZeroedAndFailures) {
   pm::dealloc(z.ptr, pm::Layout{4000, 256});
   pm::Allocation small = pm::alloc_zeroed(pm::Layout{24, 8});
   ASSERT_TRUE(small);
-  for (std::size_t i = 0; i < small.size; i++) ASSERT_EQ(static_cast<char *>(small.ptr)[i], 0);
+  for (std::size_t i = 0; i < small.size; i++)
+    ASSERT_EQ(static_cast<char *>(small.ptr)[i], 0) << "byte " << i << " of " << small.size;
   pm::dealloc(small.ptr, pm::Layout{24, 8});
 
   EXPECT_FALSE(pm::alloc(pm::Layout{16, 3}));                      // bad alignment
