@@ -39,6 +39,7 @@ void* alloc_any(size_t size, bool* zeroed) {
   }
   Heap* h = heap_or_fail();
   if (!h) return nullptr;
+  heap_tick(h);
   if (size <= large_limit()) return large_malloc(size, 0, h->large_arena, zeroed);
   return huge_malloc(size, 0, zeroed);
 }

@@ -132,9 +132,15 @@ void drain_remote(Heap* heap) {
   }
 }
 
-void maybe_purge(Heap* heap) {
+}  // namespace
+
+// Decay runs on the slow paths: the heap's own free pages, then (at most every quarter of
+// the decay, by whichever thread gets there) the shared caches and arenas.
+void heap_tick(Heap* heap) noexcept {
   static std::atomic<uint64_t> next_global{0};
   uint64_t now = os::now_ms();
+  if (now < heap->next_tick_ms) return;
+  heap->next_tick_ms = now + options().decay_ms / 8 + 1;
   heap_purge(heap, now, false);
   uint64_t due = next_global.load(std::memory_order_relaxed);
   if (now >= due && next_global.compare_exchange_strong(due, now + options().decay_ms / 4 + 1)) {
@@ -145,12 +151,12 @@ void maybe_purge(Heap* heap) {
     }
   }
 }
-}  // namespace
 
 // ---- malloc ---------------------------------------------------------------------------------
 
 void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
   drain_remote(heap);
+  heap_tick(heap);
   PageQueue& q = heap->queues[cls];
   Page* page = q.first;
   while (page) {
@@ -172,7 +178,6 @@ void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
     page = q.first;
   }
   if (!page) {
-    maybe_purge(heap);
     page = page_fresh(heap, cls);
     if (!page) {
       errno = ENOMEM;
@@ -220,8 +225,8 @@ void heap_free_local_slow(Heap* heap, Page* page, Block* b) noexcept {
     page->used = page->full_used - 1;
     page->state = PageState::kQueued;
     if (page->used == 0) {  // its only block came back: nothing to queue it for
-      heap->queues[page->class_idx].first ? page_free(heap, page, os::now_ms())
-                                          : queue_push_back(heap, page->class_idx, page);
+      if (heap->queues[page->class_idx].first) page_free(heap, page, os::now_ms());
+      else queue_push_back(heap, page->class_idx, page);
       return;
     }
     queue_push_back(heap, page->class_idx, page);

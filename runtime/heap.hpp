@@ -26,6 +26,7 @@ struct Heap {
   Page* dirty_first;                // free pages still resident, oldest first
   Page* dirty_last;
   uint64_t active[2];               // classes with a non-empty queue (bit per class)
+  uint64_t next_tick_ms;            // next time the slow path applies the decay
   uint32_t segment_count;
   uint32_t id;
   uint8_t large_arena;
@@ -54,6 +55,7 @@ void heap_free_slow(void* p) noexcept;
 void heap_free_local_slow(Heap* heap, Page* page, Block* b) noexcept;
 void heap_free_remote(Page* page, Block* b) noexcept;
 void heap_collect(Heap* heap, bool force) noexcept;
+void heap_tick(Heap* heap) noexcept;  // apply the decay if its time has come
 Heap* heap_get_or_init() noexcept;  // the calling thread's heap (created on first use), or nullptr
 void heap_thread_exit(Heap* heap) noexcept;
 void heaps_fork_prepare() noexcept;

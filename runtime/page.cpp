@@ -188,7 +188,7 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   return page;
 }
 
-void page_free(Heap* heap, Page* page, uint64_t freed_at) {
+bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   Segment* seg = segment_of(page);
   page->free = page->local_free = nullptr;
   page->heap = nullptr;
@@ -207,10 +207,11 @@ void page_free(Heap* heap, Page* page, uint64_t freed_at) {
     if (seg->in_avail) avail_remove(heap, seg);
     heap->segment_count--;
     segment_release(seg);
-    return;
+    return true;
   }
   dirty_append(heap, page);
   if (!seg->in_avail) avail_add(heap, seg);
+  return false;
 }
 
 void page_retire(Heap* heap, Page* page, uint64_t now) {
@@ -234,8 +235,8 @@ void heap_release_current(Heap* heap, uint64_t now, bool force) {
       if (!force && now < page->freed_at + decay) continue;
       uint64_t since = page->freed_at;
       queue_remove(heap, cls, page);  // drops the +1: used is 0
-      page_free(heap, page, since);
-      if (page->dirty && (force || now >= since + decay)) {  // expired: purge it now
+      bool segment_gone = page_free(heap, page, since);
+      if (!segment_gone && (force || now >= since + decay)) {  // expired: purge it now
         Segment* seg = segment_of(page);
         os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
         dirty_unlink(heap, page);

@@ -13,8 +13,9 @@ void page_retire(Heap* heap, Page* page, uint64_t now);
 // Current pages with no block in use: retire them once they have been empty for the decay
 // (at once when force). Also how thread exit releases the pages it can.
 void heap_release_current(Heap* heap, uint64_t now, bool force);
-// Give the page back to its segment (the segment goes to the cache once all are free).
-void page_free(Heap* heap, Page* page, uint64_t freed_at);
+// Give the page back to its segment (the segment goes to the cache once all are free;
+// then the result is true and the page must not be touched again).
+bool page_free(Heap* heap, Page* page, uint64_t freed_at);
 
 void queue_push_front(Heap* heap, unsigned cls, Page* page);
 void queue_push_back(Heap* heap, unsigned cls, Page* page);
