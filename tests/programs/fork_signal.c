@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define STABLE 64
 static void *stable[STABLE];
@@ -24,6 +25,28 @@ static volatile long ops_since_fork;    /* the handler forks only after the loop
 static long forks_wanted;
 
 static size_t stable_size(int i) { return 24 + (size_t)i * 97; }
+
+/* A watchdog (a one-shot timer raising SIGUSR2, re-armed after every fork) turns a deadlock
+ * into a prompt failure that says where it stopped, instead of waiting for the script's
+ * timeout. It must outlast the child's own alarm. */
+#define WATCHDOG_S 20
+static timer_t watchdog;
+
+static void on_watchdog(int sig)
+{
+    (void)sig;
+    static const char msg[] = "FAIL: fork_signal: no fork from the SIGALRM handler completed for "
+                              "20 s: deadlock in fork (atfork handlers?) or in malloc\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(1);
+}
+
+static void watchdog_arm(void)
+{
+    struct itimerspec ts = {{0, 0}, {WATCHDOG_S, 0}};
+    timer_settime(watchdog, 0, &ts, NULL);
+}
 
 static void child(void)
 {
@@ -67,6 +90,7 @@ static void on_alarm(int sig)
             child_status = st;
         }
         forks_done++;
+        watchdog_arm();
     }
     errno = saved;
 }
@@ -82,6 +106,15 @@ int main(int argc, char **argv)
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_watchdog;
+    sigaction(SIGUSR2, &sa, NULL);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &watchdog) != 0) pmt_fail("timer_create: %s", strerror(errno));
+    watchdog_arm();
+
     sa.sa_handler = on_alarm;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
@@ -124,6 +157,7 @@ int main(int argc, char **argv)
     }
     struct itimerval off = {{0, 0}, {0, 0}};
     setitimer(ITIMER_REAL, &off, NULL);
+    timer_delete(watchdog);
     if (child_failed) {
         int st = child_status;
         pmt_fail("a child forked from the signal handler failed: %s %d%s",
