@@ -156,7 +156,7 @@ void heap_tick(Heap* heap) noexcept {
 
 void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
   drain_remote(heap);
-  heap_tick(heap);
+  if ((++heap->slow_calls & 15) == 0) heap_tick(heap);  // reading the clock costs: not always
   PageQueue& q = heap->queues[cls];
   Page* page = q.first;
   while (page) {
@@ -178,6 +178,7 @@ void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
     page = q.first;
   }
   if (!page) {
+    heap_tick(heap);
     page = page_fresh(heap, cls);
     if (!page) {
       errno = ENOMEM;

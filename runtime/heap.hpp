@@ -27,6 +27,7 @@ struct Heap {
   Page* dirty_last;
   uint64_t active[2];               // classes with a non-empty queue (bit per class)
   uint64_t next_tick_ms;            // next time the slow path applies the decay
+  uint32_t slow_calls;
   uint32_t segment_count;
   uint32_t id;
   uint8_t large_arena;
