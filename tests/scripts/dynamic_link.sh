@@ -19,5 +19,5 @@ run_plain "libc_alloc linked with -lpoolmalloc" 60 \
 # The stress program linked the same way: pm_owns reaches dlsym through the shared library.
 $CC -std=gnu11 $FLAGS tests/programs/stress.c -L"$BUILD" -lpoolmalloc \
     -o "$OUT/stress_dynamic" || fail "link of stress with -lpoolmalloc failed"
-run_plain "stress linked with -lpoolmalloc" 120 \
+run_plain "stress linked with -lpoolmalloc" 60 \
     env -u LD_PRELOAD LD_LIBRARY_PATH="$BUILD" "$OUT/stress_dynamic" 4 4 10000 4

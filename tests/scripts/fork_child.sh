@@ -4,4 +4,4 @@
 . tests/scripts/lib/common.sh
 need_prog fork_child
 run_glibc "fork_child" 60 "$PROGS/fork_child" 5
-run_pm "fork_child" 120 "$PROGS/fork_child" 20
+run_pm "fork_child" 60 "$PROGS/fork_child" 20

@@ -4,4 +4,4 @@
 . tests/scripts/lib/common.sh
 need_prog fork_threads
 run_glibc "fork_threads" 60 "$PROGS/fork_threads" 30 2
-run_pm "fork_threads" 120 "$PROGS/fork_threads" 200 3
+run_pm "fork_threads" 60 "$PROGS/fork_threads" 200 3

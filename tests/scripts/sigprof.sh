@@ -4,5 +4,5 @@
 # Poolmalloc only: glibc's malloc deadlocks here once there is a second thread.
 . tests/scripts/lib/common.sh
 need_prog sigprof
-run_pm "sigprof, one thread" 120 "$PROGS/sigprof" 500
-run_pm "sigprof, two threads" 120 "$PROGS/sigprof" 500 1
+run_pm "sigprof, one thread" 60 "$PROGS/sigprof" 500
+run_pm "sigprof, two threads" 60 "$PROGS/sigprof" 500 1

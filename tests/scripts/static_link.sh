@@ -21,4 +21,4 @@ run_plain "libc_alloc linked with libpoolmalloc.a" 60 env -u LD_PRELOAD "$OUT/li
 # The stress program, linked the same way; -rdynamic exports pm_owns for its dlsym check.
 $CC -std=gnu11 $FLAGS -rdynamic tests/programs/stress.c "$BUILD/libpoolmalloc.a" -lstdc++ \
     -o "$OUT/stress_static" || fail "link of stress with libpoolmalloc.a failed"
-run_plain "stress linked with libpoolmalloc.a" 120 env -u LD_PRELOAD "$OUT/stress_static" 4 4 10000 3
+run_plain "stress linked with libpoolmalloc.a" 60 env -u LD_PRELOAD "$OUT/stress_static" 4 4 10000 3

@@ -7,5 +7,5 @@
 need_prog stress
 run_glibc "stress" 60 "$PROGS/stress" 4 2 10000 1
 #                          threads rounds iterations seed
-run_pm "stress, 4 threads" 120 "$PROGS/stress" 4 12 20000 1
-run_pm "stress, 8 threads" 120 "$PROGS/stress" 8 6 10000 2
+run_pm "stress, 4 threads" 60 "$PROGS/stress" 4 12 20000 1
+run_pm "stress, 8 threads" 60 "$PROGS/stress" 8 6 10000 2

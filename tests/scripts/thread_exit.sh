@@ -4,4 +4,4 @@
 . tests/scripts/lib/common.sh
 need_prog thread_exit
 run_glibc "thread_exit" 60 "$PROGS/thread_exit" 500
-run_pm "thread_exit" 120 "$PROGS/thread_exit" 3000
+run_pm "thread_exit" 60 "$PROGS/thread_exit" 3000

@@ -4,4 +4,4 @@
 . tests/scripts/lib/common.sh
 need_prog xthread
 run_glibc "xthread" 60 "$PROGS/xthread" 20000
-run_pm "xthread" 120 "$PROGS/xthread" 50000
+run_pm "xthread" 60 "$PROGS/xthread" 50000

@@ -7,6 +7,7 @@
 #   run_plain  LABEL SECONDS CMD...   run as is (the caller sets the environment)
 #   fail MSG / skip MSG               exit 1 / exit 77 with a message
 # Every run goes through `timeout`, so a deadlock fails the script instead of hanging it.
+# PMTEST_KEEP=1 keeps the temporary directory of make_work (outputs of compare_runs).
 
 BUILD=${BUILD:-build}
 CC=${CC:-gcc}
