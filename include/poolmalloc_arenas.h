@@ -231,7 +231,8 @@ typedef struct pm_freelist_stats {
 } pm_freelist_stats_t;
 
 /* opts NULL: PM_FREELIST_OPTIONS_DEFAULT. NULL when the options are invalid or the buffer
- * is too small for the header (about 100 bytes plus 32 per power of two of the size). */
+ * is too small for the header (192 bytes plus 32 per power of two of the size). The buffer
+ * must be 8-byte aligned. */
 PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
                                          const pm_freelist_options_t *opts);
 /* An owned buffer of `capacity` bytes from the global allocator. */

@@ -186,32 +186,34 @@ void BM_Scratch_Malloc(benchmark::State &st) {
 }
 
 // ---- a pmr vector growing to 1000 ints --------------------------------------------------
-void push_ints(benchmark::State &st, std::pmr::memory_resource *r) {
+void push_ints(std::pmr::memory_resource *r) {
   std::pmr::vector<int> v(r);
   for (int i = 0; i < 1000; i++) v.push_back(i);
   benchmark::DoNotOptimize(v.data());
-  st.SetItemsProcessed(st.iterations() * 1000);
 }
 
 void BM_Vector_BumpResource(benchmark::State &st) {
   pm::BumpArena a;
   pm::BumpResource r(a);
   for (auto _ : st) {
-    push_ints(st, &r);
+    push_ints(&r);
     a.reset();
   }
+  st.SetItemsProcessed(st.iterations() * 1000);
 }
 
 void BM_Vector_Monotonic(benchmark::State &st) {
   std::pmr::monotonic_buffer_resource r(64 * 1024);
   for (auto _ : st) {
-    push_ints(st, &r);
+    push_ints(&r);
     r.release();
   }
+  st.SetItemsProcessed(st.iterations() * 1000);
 }
 
 void BM_Vector_NewDelete(benchmark::State &st) {
-  for (auto _ : st) push_ints(st, std::pmr::new_delete_resource());
+  for (auto _ : st) push_ints(std::pmr::new_delete_resource());
+  st.SetItemsProcessed(st.iterations() * 1000);
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ struct pm_freelist {
   uint8_t sl_bitmap[64];
   uint64_t heads[];  // fl_count * kSlCount list heads (offsets; valid where the bit is set)
 };
+static_assert(sizeof(pm_freelist) == 192, "the header size is documented");
 
 namespace {
 
@@ -274,7 +275,8 @@ PM_API pm_freelist_t *pm_freelist_attach(void *buffer, size_t size) {
   uintptr_t addr = reinterpret_cast<uintptr_t>(buffer);
   if (a == nullptr || (addr & 7) != 0 || size < sizeof(Arena)) return nullptr;
   if (a->magic != kMagic || a->version != kVersion || a->size != size || !is_pow2(a->align) ||
-      a->align < 8 || a->fl_count != fl_count_for(size) ||
+      a->align < 8 || a->min_block != (a->align > 32 ? a->align : 32) ||
+      a->min_split < a->min_block || a->fl_count != fl_count_for(size) ||
       a->first < header_bytes(a->fl_count) || a->limit > size - 8 || a->top < a->first ||
       a->top > a->limit || ((a->top - a->first) & (a->align - 1)) ||
       ((addr + a->first + 8) & (a->align - 1)) != 0)
