@@ -32,4 +32,4 @@ git log --format='%H %s'
 git rev-list --all --objects | wc -l
 SHEOF
 compare_runs "git" 120 sh "$WORK/git.sh"
-check_bindings "git" git --version
+check_bindings "git" "git" git --version

@@ -38,4 +38,4 @@ $GXX gen.o -o gen
 SHEOF
 compare_runs "g++ -O1 compile" 120 sh "$WORK/build.sh"
 grep -q ' T main' "$WORK/pm.out" || fail "g++: no main in the object's symbols"
-check_bindings "g++ (cc1plus)" sh -c "echo 'int x;' | $GXX -x c++ -c -o /dev/null -"
+check_bindings "g++ (cc1plus)" "cc1plus" sh -c "echo 'int x;' | $GXX -x c++ -c -o /dev/null -"

@@ -15,4 +15,4 @@ my @words = sort split /,/, $s;
 print scalar(@keys), " ", length($s), " ", md5_hex($s), " ", md5_hex(join("", @words[0 .. 999])), "\n";
 PLEOF
 compare_runs "perl hash/sort workload" 120 perl "$WORK/work.pl"
-check_bindings "perl" perl -e 'my @a = map { "x" x $_ } 1 .. 100; print scalar(@a), "\n"'
+check_bindings "perl" "perl" perl -e 'my @a = map { "x" x $_ } 1 .. 100; print scalar(@a), "\n"'

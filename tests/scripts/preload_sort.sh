@@ -18,4 +18,4 @@ sort -S 256K -T "\$RUNDIR" -r "$WORK/in.txt" | md5sum
 sort "$WORK/in.txt" | head -3
 SHEOF
 compare_runs "sort" 120 sh "$WORK/sort.sh"
-check_bindings "sort" sort "$WORK/in.txt"
+check_bindings "sort" "sort" sort "$WORK/in.txt"

@@ -17,4 +17,4 @@ SELECT k, count(*) FROM t WHERE k BETWEEN 100 AND 110 GROUP BY k;
 SELECT group_concat(id) FROM (SELECT id FROM t WHERE name = 'name5' ORDER BY k LIMIT 20);
 SQLEOF
 compare_runs "sqlite3" 120 sh -c "sqlite3 :memory: <'$WORK/q.sql'"
-check_bindings "sqlite3" sqlite3 :memory: 'select 1;'
+check_bindings "sqlite3" "sqlite3" sqlite3 :memory: 'select 1;'

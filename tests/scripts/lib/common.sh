@@ -50,21 +50,25 @@ run_glibc() {
     run_plain "$_l (glibc malloc)" "$_s" env -u LD_PRELOAD PMTEST_GLIBC=1 "$@"
 }
 
-# check_bindings LABEL CMD...: runs CMD once under LD_PRELOAD with LD_DEBUG=bindings and fails
-# unless the dynamic linker bound malloc and free to libpoolmalloc.so somewhere in the
-# process tree, and never to libc.so.6. Output of CMD is discarded; its status is not checked.
+# check_bindings LABEL WHO CMD...: runs CMD once under LD_PRELOAD with LD_DEBUG=bindings and
+# fails unless the dynamic linker bound malloc and free of an object whose path matches WHO
+# (an extended regular expression: the program, or the compiler proper for g++) to
+# libpoolmalloc.so, and never bound them to libc.so.6 anywhere in the process tree. Output of
+# CMD is discarded; its status is not checked.
 check_bindings() {
-    _label=$1; shift
+    _label=$1; _who=$2; shift 2
     _dbg=$(mktemp -d "${TMPDIR:-/tmp}/pm-bindings.XXXXXX") || fail "mktemp"
     LD_DEBUG=bindings LD_DEBUG_OUTPUT="$_dbg/ld" LD_PRELOAD="$LIB" \
         timeout -k 5 60 "$@" >/dev/null 2>&1 </dev/null
+    cat "$_dbg"/ld* >"$_dbg/all" 2>/dev/null
     for _sym in malloc free; do
-        if ! cat "$_dbg"/ld* 2>/dev/null | grep -F "to $LIB [" | grep -qF "symbol \`$_sym'"; then
+        if ! grep -E "binding file [^ ]*($_who) \[" "$_dbg/all" | grep -F "to $LIB [" |
+                grep -qF "symbol \`$_sym'"; then
             rm -rf "$_dbg"
-            fail "$_label: LD_DEBUG=bindings shows no binding of $_sym to $LIB: poolmalloc was not used"
+            fail "$_label: LD_DEBUG=bindings shows no binding of $_sym from $_who to $LIB: poolmalloc was not used"
         fi
-        if cat "$_dbg"/ld* | grep -E "to [^ ]*libc\.so\.6 \[" | grep -qF "symbol \`$_sym'"; then
-            cat "$_dbg"/ld* | grep -E "to [^ ]*libc\.so\.6 \[" | grep -F "symbol \`$_sym'" | head -3
+        if grep -E "to [^ ]*libc\.so\.6 \[" "$_dbg/all" | grep -qF "symbol \`$_sym'"; then
+            grep -E "to [^ ]*libc\.so\.6 \[" "$_dbg/all" | grep -F "symbol \`$_sym'" | head -3
             rm -rf "$_dbg"
             fail "$_label: $_sym was bound to glibc's libc.so.6 as well"
         fi
