@@ -1,4 +1,6 @@
 // Aligned allocation through aligned_alloc, memalign, posix_memalign and aligned new.
+#include <poolmalloc.h>
+
 #include "../unit/global_check_alignment.hpp"
 #include "api_libc_heap.hpp"
 
@@ -16,10 +18,12 @@ struct alignas(4096) PageAligned {
 
 TEST(ApiAlignment, OverAlignedNewExpressions) {
   auto* one = new PageAligned;
+  EXPECT_EQ(pm_owns(one), 1);  // also makes the block escape: the pair cannot be elided
   EXPECT_TRUE(is_aligned(one, 4096));
   std::memset(one->bytes, 1, sizeof one->bytes);
   delete one;
   auto* many = new PageAligned[5];
+  EXPECT_EQ(pm_owns(many), 1);
   EXPECT_TRUE(is_aligned(many, 4096));
   std::memset(many, 2, 5 * sizeof(PageAligned));
   delete[] many;

@@ -14,6 +14,15 @@
 extern "C" void free_sized(void* ptr, size_t size);
 extern "C" void free_aligned_sized(void* ptr, size_t alignment, size_t size);
 
+// Clang (before 19) leaves sized deallocation off by default, and libstdc++'s <new> then
+// omits the sized deletes; they are still replaceable functions poolmalloc defines.
+#ifndef __cpp_sized_deallocation
+void operator delete(void* p, std::size_t size) noexcept;
+void operator delete[](void* p, std::size_t size) noexcept;
+void operator delete(void* p, std::size_t size, std::align_val_t align) noexcept;
+void operator delete[](void* p, std::size_t size, std::align_val_t align) noexcept;
+#endif
+
 struct LibcHeap {
   static void* malloc(size_t n) { return ::malloc(n); }
   static void* calloc(size_t c, size_t n) { return ::calloc(c, n); }

@@ -97,7 +97,8 @@ TEST_F(ApiNewHandler, NoHandlerThrowsAtOnce) {
   EXPECT_THROW((void)::operator new[](opaque(kImpossible), kAlign), std::bad_alloc);
   EXPECT_EQ(::operator new(opaque(kImpossible), std::nothrow), nullptr);
   EXPECT_EQ(::operator new[](opaque(kImpossible), kAlign, std::nothrow), nullptr);
-  EXPECT_EQ(new (std::nothrow) char[opaque(kImpossible)], nullptr);
+  char* arr = new (std::nothrow) char[opaque(kImpossible)];
+  EXPECT_EQ(opaque(arr), nullptr);  // escapes, so the new-expression cannot be elided
 }
 
 // An exception thrown by the handler propagates out of operator new unchanged.

@@ -30,8 +30,10 @@ void new_under_oom_child() {
   PM_CHILD_CHECK(g_calls == 3);
   PM_CHILD_CHECK(::operator new(GiB, std::nothrow) == nullptr);
   PM_CHILD_CHECK(::operator new[](GiB, std::align_val_t(64), std::nothrow) == nullptr);
-  PM_CHILD_CHECK(new (std::nothrow) char[GiB] == nullptr);
-  char* ok = new char[1000];  // small requests still work
+  // The pointer escapes through opaque(): otherwise the compiler may elide the allocation.
+  char* arr = new (std::nothrow) char[GiB];
+  PM_CHILD_CHECK(opaque(arr) == nullptr);
+  char* ok = opaque(new char[1000]);  // small requests still work
   ok[999] = 1;
   delete[] ok;
   child_pass();
