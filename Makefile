@@ -85,6 +85,7 @@ test: all
 	$(MAKE) check-scripts
 
 # ---- sanitizer builds of the pm_ API tests (no interposition) ------------------------------
+comma := ,
 SAN_RT_FLAGS = $(filter-out -fno-exceptions -fno-rtti -fno-stack-protector,$(RT_FLAGS))
 define sanitizer_build
 $(BUILD)-$(1)/unit_tests: $(RT_SRC) $(UNIT_SRC) $(HEADERS)
@@ -96,7 +97,6 @@ $(BUILD)-$(1)/unit_tests: $(RT_SRC) $(UNIT_SRC) $(HEADERS)
 endef
 $(eval $(call sanitizer_build,asan,-fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined))
 $(eval $(call sanitizer_build,tsan,-fsanitize=thread))
-comma := ,
 
 test-asan: $(BUILD)-asan/unit_tests
 	ASAN_OPTIONS=detect_leaks=0 $(BUILD)-asan/unit_tests

@@ -61,4 +61,6 @@ PM_API void pm_collect(int force) PM_NOEXCEPT;
 }
 #endif
 
+#include "poolmalloc_arenas.h" /* the scoped arenas' C API */
+
 #endif /* POOLMALLOC_H */

@@ -56,14 +56,16 @@ void* alloc_zeroed(size_t count, size_t size) noexcept {
     errno = ENOMEM;
     return nullptr;
   }
+  // The whole usable size is zeroed, as glibc does, so a caller that uses the slack sees
+  // zeros too.
   if (total <= kDirectMax) {
     void* p = heap_malloc_small(total);
-    if (p) memset(p, 0, total);
+    if (p) memset(p, 0, usable_size(p));
     return p;
   }
   bool zeroed;
   void* p = alloc_any(total, &zeroed);
-  if (p && !zeroed) memset(p, 0, total);  // fresh pages are zero already
+  if (p && !zeroed) memset(p, 0, usable_size(p));  // fresh pages are zero already
   return p;
 }
 

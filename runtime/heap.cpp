@@ -31,6 +31,7 @@ constexpr Heap make_empty_heap(std::index_sequence<I...>) {
 }
 }  // namespace
 constinit Heap g_empty_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
+constinit Heap g_reentry_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
 #pragma GCC diagnostic pop
 
 constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
@@ -154,7 +155,47 @@ void heap_tick(Heap* heap) noexcept {
 
 // ---- malloc ---------------------------------------------------------------------------------
 
+namespace {
+// Allocations made by signal handlers that interrupted the allocator come from this heap,
+// one thread at a time. A handler that interrupts another handler inside it gets ENOMEM.
+Lock g_signal_lock;
+Heap* g_signal_heap = nullptr;
+
+void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept;
+
+void* signal_malloc(unsigned cls) noexcept {
+  if (!g_signal_lock.try_lock()) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (!g_signal_heap) {
+    LockGuard g(g_heaps_lock);
+    Heap* h = heap_storage_alloc();
+    if (h) {
+      memset(static_cast<void*>(h), 0, sizeof(Heap));
+      for (auto& d : h->direct) d = &g_empty_page;
+      h->id = ++g_heap_ids;
+      h->thread = 1;  // never a real thread: never orphaned
+      registry_add(h);
+    }
+    g_signal_heap = h;
+  }
+  void* p = g_signal_heap ? heap_malloc_class_guarded(g_signal_heap, cls) : nullptr;
+  g_signal_lock.unlock();
+  if (!p) errno = ENOMEM;
+  return p;
+}
+}  // namespace
+
 void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
+  if (PM_UNLIKELY(heap == &g_reentry_heap)) return signal_malloc(cls);
+  ReentryGuard guard;
+  return heap_malloc_class_guarded(heap, cls);
+}
+
+namespace {
+
+void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
   drain_remote(heap);
   if ((++heap->slow_calls & 15) == 0) heap_tick(heap);  // reading the clock costs: not always
   PageQueue& q = heap->queues[cls];
@@ -196,6 +237,7 @@ void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
   b->key = 0;
   return b;
 }
+}  // namespace
 
 void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
   if (PM_UNLIKELY(heap == &g_empty_heap)) {
@@ -211,6 +253,7 @@ void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
 // ---- free -----------------------------------------------------------------------------------
 
 void heap_free_local_slow(Heap* heap, Page* page, Block* b) noexcept {
+  ReentryGuard guard;
   if (b) {
     // b carries our freed key: a double free unless that is a coincidence of user data.
     if (block_is_free(heap, page, b)) {
@@ -362,11 +405,13 @@ void heaps_fork_prepare() noexcept { g_heaps_lock.lock(); }
 void heaps_fork_parent() noexcept { g_heaps_lock.unlock(); }
 void heaps_fork_child() noexcept {
   g_heaps_lock.reset();
+  g_signal_lock.reset();
   // Only the forking thread survives. The other threads' heaps may have been in the
   // middle of an update, so they are never used again: their blocks can still be freed
   // (the frees are queued to the dead heap and never reused).
+  uintptr_t self = thread_pointer();
   for (Heap* h = g_registry; h; h = h->reg_next) {
-    if (h != tl_heap && h->thread != 0) {
+    if (h->thread != 0 && h->thread != self && h != g_signal_heap) {
       h->dead = true;
       h->thread = 0;
     }

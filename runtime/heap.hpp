@@ -44,8 +44,28 @@ struct Heap {
 
 extern Page g_empty_page;  // never has free blocks: a miss sends malloc to the slow path
 extern Heap g_empty_heap;  // tl_heap before the thread's first allocation
+// tl_heap while the thread is inside the allocator. A signal handler that allocates then
+// finds this heap: its direct table is empty, so its mallocs go to a separate, locked
+// signal heap, and its frees go through the owners' atomic remote queues. The interrupted
+// code's lists are never touched by the handler.
+extern Heap g_reentry_heap;
 
 extern constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec")));
+
+// Marks the thread as inside the allocator for the scope (see g_reentry_heap).
+struct ReentryGuard {
+  Heap* saved;
+  ReentryGuard() : saved(tl_heap) {
+    tl_heap = &g_reentry_heap;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  ~ReentryGuard() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    tl_heap = saved;
+  }
+  ReentryGuard(const ReentryGuard&) = delete;
+  ReentryGuard& operator=(const ReentryGuard&) = delete;
+};
 
 inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()); }
 
@@ -69,14 +89,23 @@ void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept;
 
 // ---- fast paths ---------------------------------------------------------------------------
 
+// Between the two stores to tl_heap a signal handler that allocates is sent elsewhere, so
+// the pop and the push below are never interleaved with the handler's own.
 PM_INLINE void* heap_malloc_small(size_t size) {
   Heap* heap = tl_heap;
+  tl_heap = &g_reentry_heap;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   Page* page = heap->direct[(size + 15) >> 4];
   Block* b = page->free;
-  if (PM_UNLIKELY(b == nullptr)) return heap_malloc_slow(heap, size);
+  if (PM_UNLIKELY(b == nullptr)) {
+    tl_heap = heap;
+    return heap_malloc_slow(heap, size);
+  }
   page->free = b->next;
   page->used++;
   b->key = 0;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tl_heap = heap;
   return b;
 }
 
@@ -87,12 +116,17 @@ PM_INLINE void heap_free(void* p) {
   if (PM_UNLIKELY(!page_block_aligned(page, p))) return heap_free_slow(p);
   Block* b = static_cast<Block*>(p);
   Heap* heap = tl_heap;
-  if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);
+  if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);  // atomic: no guard
   if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_local_slow(heap, page, b);
+  tl_heap = &g_reentry_heap;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   b->key = reinterpret_cast<uintptr_t>(heap);
   b->next = page->local_free;
   page->local_free = b;
-  if (PM_UNLIKELY(--page->used == 0)) heap_free_local_slow(heap, page, nullptr);
+  uint32_t used = --page->used;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tl_heap = heap;
+  if (PM_UNLIKELY(used == 0)) heap_free_local_slow(heap, page, nullptr);
 }
 
 }  // namespace pm
