@@ -36,7 +36,7 @@ $(BENCH_DIR)/workloads/%: bench/workloads/%.cpp bench/workloads/workload.hpp
 
 $(BENCH_DIR)/instr_pair: bench/instr/pair.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fno-builtin $< -o $@
+	$(CC) -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fno-builtin -fno-plt $< -o $@
 
 $(BENCH_DIR)/pmrun: bench/tools/pmrun.c
 	@mkdir -p $(dir $@)

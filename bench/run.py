@@ -107,21 +107,23 @@ def failure(res):
 
 
 def run_instr(args, allocs, data):
+    """Instruction counts, once per allocator (they are deterministic)."""
     data["instr"] = {"sizes": list(instr.SIZES), "modes": list(instr.MODES), "pairs": list(instr.PAIRS),
-                     "counts": {}, "failures": {}}
-    glibc = next((a for a in allocs if a.preload is None), allocators.Allocator("glibc", None, ""))
-    data["instr"]["loop_overhead"] = instr.loop_overhead(args.build, glibc)
+                     "counts": {}, "totals": {}, "failures": {}}
     for a in allocs:
         counts = {m: {} for m in instr.MODES}
+        totals = {m: {} for m in instr.MODES}
         for mode in instr.MODES:
             for size in instr.SIZES:
                 value, res = instr.per_pair(args.build, a, mode, size)
                 if value is None:
                     data["instr"]["failures"][a.name] = f"{mode} {size} B: {failure(res)}"
                     break
-                counts[mode][str(size)] = value
+                counts[mode][str(size)] = value["allocator"]
+                totals[mode][str(size)] = value["total"]
         data["instr"]["counts"][a.name] = counts
-        shown = " ".join(f"{s}:{counts['loop'].get(str(s), float('nan')):.0f}" for s in instr.SIZES)
+        data["instr"]["totals"][a.name] = totals
+        shown = " ".join(f"{s}:{counts['loop'].get(str(s)) or float('nan'):.0f}" for s in instr.SIZES)
         log(f"instr {a.name:<10} loop {shown}")
 
 

@@ -3,11 +3,11 @@
  * difference in instructions by the difference in pairs, so start-up, the allocator's
  * initialisation and the first page refills cancel and what remains is the steady cost
  * of one pair, slow paths included in proportion.
- * Usage: pair loop|batch|empty SIZE PAIRS
+ * Usage: pair loop|batch SIZE PAIRS
  *   loop:  malloc(SIZE) then free at once, PAIRS times
- *   batch: 100 mallocs then 100 frees (oldest first... newest first), PAIRS/100 times
- *   empty: the loop alone (no calls), to show how much of a pair is the loop itself
- * Built with -fno-builtin so that the compiler keeps every call. */
+ *   batch: 100 mallocs then the 100 frees, newest first, PAIRS/100 times
+ * Built with -fno-builtin so that the compiler keeps every call, and -fno-plt so that the
+ * caller's side of each call (no PLT stub) is all in main, which the runner takes off. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 
 int main(int argc, char **argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: %s loop|batch|empty SIZE PAIRS\n", argv[0]);
+    fprintf(stderr, "usage: %s loop|batch SIZE PAIRS\n", argv[0]);
     return 2;
   }
   const char *mode = argv[1];
@@ -34,11 +34,6 @@ int main(int argc, char **argv) {
       for (int i = 0; i < BATCH; ++i) ptrs[i] = malloc(size);
       __asm__ volatile("" : : "r"(ptrs) : "memory");
       for (int i = BATCH; i-- > 0;) free(ptrs[i]);
-    }
-  } else if (strcmp(mode, "empty") == 0) {
-    for (long i = 0; i < pairs; ++i) {
-      void *p = &size;
-      __asm__ volatile("" : : "r"(p) : "memory");
     }
   } else {
     fprintf(stderr, "unknown mode %s\n", mode);

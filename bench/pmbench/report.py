@@ -56,11 +56,11 @@ def _targets(s):
     return out
 
 
-def _table(title, names, rows, cell, note=None, geo=None):
+def _table(title, names, rows, cell, note=None, geo=None, first="workload"):
     out = ["", title, ""]
     if note:
         out += [note, ""]
-    out.append("| benchmark | " + " | ".join(names) + " |")
+    out.append(f"| {first} | " + " | ".join(names) + " |")
     out.append("|---|" + "---|" * len(names))
     for name, row in rows:
         out.append(f"| {name} | " + " | ".join(cell(row[a]) for a in names) + " |")
@@ -107,7 +107,7 @@ def _workload_sections(data, s, names):
         out += _table(f"### Memory return ({w}): RSS in MiB after each phase of the last cycle", names, prow,
                       lambda v: _f(None if v is None else v / 1024, "{:.1f}"),
                       "Read from /proc/self/statm right after the phase, with no pause: an allocator "
-                      "that returns memory after a delay shows it later.")
+                      "that returns memory after a delay shows it later.", first="phase")
     spread = [(w, row) for w, row in rows]
     out += _table("### Noise: spread of the timed runs, (max - min) / median", names, spread,
                   lambda c: f"{100 * c['spread']:.0f}%" if c["runs"] > 1 else "-")
@@ -123,7 +123,7 @@ def _micro_section(data, s, names):
                  lambda c: "-" if c["ns"] is None else f"{c['ns']:.4g} ({_f(c['ratio_jemalloc'], '{:.2f}')})",
                  "Google Benchmark, the same binary under each allocator. CPU time per iteration "
                  "(real time for /real_time). An iteration is one pair, or one batch for batch_*.",
-                 s["micro_geomean_jemalloc"])
+                 s["micro_geomean_jemalloc"], first="benchmark")
     for a, msg in data["micro"].get("failures", {}).items():
         out.append(f"- micro under {a} FAILED: {msg}")
     return out
@@ -133,13 +133,18 @@ def _instr_section(data, names):
     ins = data["instr"]
     out = ["", "## Instructions per malloc+free pair (callgrind)", "",
            f"Deterministic: (Ir at {ins['pairs'][1]} pairs - Ir at {ins['pairs'][0]} pairs) / "
-           f"{ins['pairs'][1] - ins['pairs'][0]}. Includes the call through the PLT and the test loop "
-           f"(the loop alone costs {_f(ins.get('loop_overhead'), '{:.1f}')} instructions per pair). "
-           "loop: malloc then free at once; batch: 100 mallocs, then 100 frees newest first.", "",
+           f"{ins['pairs'][1] - ins['pairs'][0]}, less the test program's own instructions (its loop and "
+           "the calls), so what malloc and free execute, slow paths included in proportion. In brackets: "
+           "the whole pair with the caller's loop and calls. loop: malloc then free at once; batch: "
+           "100 mallocs, then 100 frees newest first.", "",
            "| size | mode | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for mode in ins["modes"]:
         for size in ins["sizes"]:
-            cells = [_f(ins["counts"].get(a, {}).get(mode, {}).get(str(size)), "{:.1f}") for a in names]
+            cells = []
+            for a in names:
+                v = ins["counts"].get(a, {}).get(mode, {}).get(str(size))
+                t = ins.get("totals", {}).get(a, {}).get(mode, {}).get(str(size))
+                cells.append(f"{_f(v, '{:.1f}')} ({_f(t, '{:.0f}')})")
             out.append(f"| {size} | {mode} | " + " | ".join(cells) + " |")
     for a, msg in ins.get("failures", {}).items():
         out.append(f"- {a} FAILED: {msg}")
