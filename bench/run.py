@@ -9,7 +9,6 @@ bench/results/<stamp>-<mode>.{md,json,csv,svg}. Standard library only.
   bench/run.py --suites instr   instruction counts only (make bench-instr)"""
 import argparse
 import datetime
-import json
 import os
 import re
 import sys

@@ -44,6 +44,10 @@ def _header(data, names):
     return out
 
 
+def _ns(v):
+    return f"{v:,.0f}" if v >= 1000 else f"{v:.1f}"
+
+
 def _load(l):
     return "?" if not l else " ".join(f"{x:.2f}" for x in l)
 
@@ -120,7 +124,7 @@ def _workload_sections(data, s, names):
 def _micro_section(data, s, names):
     rows = list(s["micro"].items())
     out = _table("## Micro benchmarks: median ns per iteration (ratio to jemalloc)", names, rows,
-                 lambda c: "-" if c["ns"] is None else f"{c['ns']:.4g} ({_f(c['ratio_jemalloc'], '{:.2f}')})",
+                 lambda c: "-" if c["ns"] is None else f"{_ns(c['ns'])} ({_f(c['ratio_jemalloc'], '{:.2f}')})",
                  "Google Benchmark, the same binary under each allocator. CPU time per iteration "
                  "(real time for /real_time). An iteration is one pair, or one batch for batch_*.",
                  s["micro_geomean_jemalloc"], first="benchmark")

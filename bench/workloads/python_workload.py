@@ -27,7 +27,7 @@ def run(n):
         back = json.loads(text)
         words = " ".join(item["n"] for item in back).split("-")
         uniq = set(words)
-        ordered = sorted(records, key=lambda k: (len(records[k].name), k))
+        ordered = [k for k, _ in sorted(records.items(), key=lambda kv: (len(kv[1].name), kv[0]))]
         checksum += len(text) + len(uniq) + len(ordered[0]) + sum(len(w) for w in words[:1000])
         del records, back, words, uniq, ordered, text
     return checksum
