@@ -62,5 +62,6 @@ PM_API void pm_collect(int force) PM_NOEXCEPT;
 #endif
 
 #include "poolmalloc_arenas.h" /* the scoped arenas' C API */
+#include "poolmalloc_stats.h"  /* statistics and the heap walk */
 
 #endif /* POOLMALLOC_H */
