@@ -26,7 +26,8 @@ BENCH_TOOLS     := $(BENCH_DIR)/pmrun $(BENCH_DIR)/instr_pair
 BENCH_BINS      := $(BENCH_DIR)/micro_bench $(BENCH_TOOLS) $(BENCH_WL_BIN)
 BENCH_RUN       := $(BENCH_PY) bench/run.py --build $(BUILD) $(if $(QUICK),--quick) $(BENCH_ARGS)
 
-$(BENCH_DIR)/micro_bench: $(BENCH_MICRO_SRC) bench/micro/micro.hpp
+# Google Benchmark comes with the packages bench-deps installs: check them first, even under -j.
+$(BENCH_DIR)/micro_bench: $(BENCH_MICRO_SRC) bench/micro/micro.hpp | bench-deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(BENCH_FLAGS) $(BENCH_MICRO_SRC) -o $@ -lbenchmark_main -lbenchmark
 
