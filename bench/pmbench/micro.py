@@ -26,6 +26,8 @@ def run(build, allocator, quick, bench_filter=None, timeout=900):
         argv.append(f"--benchmark_filter={bench_filter}")
     result = measure.run(build, argv, allocator.env(), allocator.preload, timeout)
     times = {}
+    if result.ok and not result.stdout.strip() and "Failed to match" in result.stderr:
+        return times, result  # the filter matched nothing here: not a failure
     if result.ok:
         try:
             data = json.loads(result.stdout)
