@@ -91,6 +91,9 @@ void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept;
 
 // Between the two stores to tl_heap a signal handler that allocates is sent elsewhere, so
 // the pop and the push below are never interleaved with the handler's own.
+// Between the two stores to tl_heap a signal handler that allocates is sent elsewhere, so
+// the pop and the push below are never interleaved with the handler's own. What follows
+// the second store touches only the block just taken or is a single read-modify-write.
 PM_INLINE void* heap_malloc_small(size_t size) {
   Heap* heap = tl_heap;
   tl_heap = &g_reentry_heap;
@@ -102,10 +105,10 @@ PM_INLINE void* heap_malloc_small(size_t size) {
     return heap_malloc_slow(heap, size);
   }
   page->free = b->next;
-  page->used++;
-  b->key = 0;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
+  page->used++;
+  b->key = 0;
   return b;
 }
 
@@ -118,15 +121,14 @@ PM_INLINE void heap_free(void* p) {
   Heap* heap = tl_heap;
   if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);  // atomic: no guard
   if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_local_slow(heap, page, b);
+  b->key = reinterpret_cast<uintptr_t>(heap);
   tl_heap = &g_reentry_heap;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  b->key = reinterpret_cast<uintptr_t>(heap);
   b->next = page->local_free;
   page->local_free = b;
-  uint32_t used = --page->used;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
-  if (PM_UNLIKELY(used == 0)) heap_free_local_slow(heap, page, nullptr);
+  if (PM_UNLIKELY(--page->used == 0)) heap_free_local_slow(heap, page, nullptr);
 }
 
 }  // namespace pm
