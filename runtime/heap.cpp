@@ -351,7 +351,7 @@ void heap_thread_exit(Heap* heap) noexcept {
   if (heap == &g_empty_heap || heap == nullptr) return;
   drain_remote(heap);
   heap->thread = 0;
-  heap_release_current(heap, os::now_ms(), true);
+  heap_release_current(heap, os::now_ms(), true, false);  // memory goes back after the decay
   if (tl_heap == heap) tl_heap = &g_empty_heap;
   LockGuard g(g_heaps_lock);
   if (heap->segment_count == 0) {
@@ -378,8 +378,11 @@ void heaps_reclaim_orphans(bool all) noexcept {
     }
     drain_remote(h);
     // Pages that became empty went back to their segments in the drain; release the
-    // current pages that are empty too, and purge what is left resident.
-    heap_purge(h, os::now_ms(), true);
+    // current pages that are empty too. Their memory goes back after the decay (at once
+    // for malloc_trim), not here: threads come and go, and so would the page faults.
+    uint64_t now = os::now_ms();
+    heap_release_current(h, now, true, all);
+    heap_purge(h, now, all);
     {
       LockGuard g(g_heaps_lock);
       if (h->segment_count == 0 && h->remote.load(std::memory_order_acquire) == 0) {

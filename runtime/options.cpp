@@ -15,7 +15,7 @@ namespace pm {
 
 namespace {
 Options g_options = {
-    kDefaultDecayMs, true, true, false, false, false, kLargeMax, 0, 0,
+    kDefaultDecayMs, true, true, false, false, false, kSegmentSize, 0, 0,
 };
 
 struct Key {

@@ -219,7 +219,7 @@ void page_retire(Heap* heap, Page* page, uint64_t now) {
   page_free(heap, page, now);
 }
 
-void heap_release_current(Heap* heap, uint64_t now, bool force) {
+void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now) {
   uint64_t decay = options().decay_ms;
   for (unsigned w = 0; w < 2; ++w) {
     uint64_t bits = heap->active[w];
@@ -236,7 +236,7 @@ void heap_release_current(Heap* heap, uint64_t now, bool force) {
       uint64_t since = page->freed_at;
       queue_remove(heap, cls, page);  // drops the +1: used is 0
       bool segment_gone = page_free(heap, page, since);
-      if (!segment_gone && (force || now >= since + decay)) {  // expired: purge it now
+      if (!segment_gone && (purge_now || now >= since + decay)) {  // expired: purge it now
         Segment* seg = segment_of(page);
         os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
         dirty_unlink(heap, page);
@@ -247,7 +247,7 @@ void heap_release_current(Heap* heap, uint64_t now, bool force) {
 
 void heap_purge(Heap* heap, uint64_t now, bool force) {
   if (!force && !options().purge) return;
-  heap_release_current(heap, now, force);
+  heap_release_current(heap, now, force, force);
   uint64_t decay = options().decay_ms;
   while (Page* page = heap->dirty_first) {
     if (!force && now < page->freed_at + decay) break;

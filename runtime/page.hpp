@@ -11,8 +11,9 @@ void page_extend(Page* page);
 // Every block of a page that is not current is back: out of its queue, back to its segment.
 void page_retire(Heap* heap, Page* page, uint64_t now);
 // Current pages with no block in use: retire them once they have been empty for the decay
-// (at once when force). Also how thread exit releases the pages it can.
-void heap_release_current(Heap* heap, uint64_t now, bool force);
+// (at once when force; purge_now also gives their memory back at once instead of after
+// the decay). Also how thread exit releases the pages it can.
+void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now);
 // Give the page back to its segment (the segment goes to the cache once all are free;
 // then the result is true and the page must not be touched again).
 bool page_free(Heap* heap, Page* page, uint64_t freed_at);
