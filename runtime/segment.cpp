@@ -20,7 +20,7 @@ namespace {
 Lock g_cache_lock;
 void* g_cache_first = nullptr;  // linked through the first word of each cached segment
 size_t g_cache_count = 0;
-constexpr size_t kCacheMax = 64;  // 256 MiB of address space at most
+constexpr size_t kCacheMax = 32;  // 128 MiB of address space at most
 
 struct CachedSegment {
   CachedSegment* next;
