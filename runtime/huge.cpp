@@ -237,4 +237,21 @@ void huge_locks_acquire() { g_lock.lock(); }
 void huge_locks_release() { g_lock.unlock(); }
 void huge_locks_reset() { g_lock.reset(); }
 
+// ---- walk support ---------------------------------------------------------------------------
+
+size_t huge_live_blocks(size_t* cursor, void** ptrs, size_t* sizes, size_t max) {
+  LockGuard g(g_lock);
+  size_t n = 0;
+  size_t i = *cursor;
+  for (; i < g_cap && n < max; ++i) {
+    const Entry& e = g_table[i];
+    if (e.addr == 0 || e.cached) continue;
+    ptrs[n] = reinterpret_cast<void*>(e.addr);
+    sizes[n] = e.size;
+    ++n;
+  }
+  *cursor = i;
+  return n;
+}
+
 }  // namespace pm

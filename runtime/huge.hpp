@@ -21,6 +21,10 @@ struct HugeStats {
 };
 HugeStats huge_stats();
 
+// Walk support: live huge blocks from table slot *cursor on, at most max of them, copied out
+// under the lock. Advances *cursor; returns 0 when none are left.
+size_t huge_live_blocks(size_t* cursor, void** ptrs, size_t* sizes, size_t max);
+
 void huge_locks_acquire();
 void huge_locks_release();
 void huge_locks_reset();

@@ -363,4 +363,43 @@ void large_locks_reset() {
   for (Arena& a : g_arenas) a.lock.reset();
 }
 
+// ---- walk and statistics support ------------------------------------------------------------
+
+size_t large_used_spans(const void* seg, unsigned* cursor, void** ptrs, size_t* sizes, size_t max) {
+  if (segmap_get(seg) != kMapLarge) return 0;
+  LargeSegment* s = seg_of(seg);
+  Arena& a = g_arenas[s->arena % kArenas];
+  LockGuard g(a.lock);
+  if (segmap_get(seg) != kMapLarge) return 0;  // released before we got the lock
+  size_t n = 0;
+  unsigned u = *cursor < kFirstUnit ? kFirstUnit : *cursor;
+  // Spans tile the usable units: each span's first unit carries its length and state.
+  while (u < kUnitsPerSegment && n < max) {
+    uint32_t len = s->units[u].len;
+    if (len == 0) {  // never for a sound segment: stop rather than loop
+      u = kUnitsPerSegment;
+      break;
+    }
+    if (s->units[u].start_state == kUsed) {
+      ptrs[n] = unit_addr(s, u);
+      sizes[n] = size_t(len) * kUnit;
+      ++n;
+    }
+    u += len;
+  }
+  *cursor = u;
+  return n;
+}
+
+size_t large_clean_free_bytes() {
+  size_t clean = 0;
+  for (Arena& a : g_arenas) {
+    LockGuard g(a.lock);
+    for (UnitMeta* head : a.bins)
+      for (UnitMeta* m = head; m; m = m->next)
+        if (!m->dirty) clean += size_t(m->len) * kUnit;
+  }
+  return clean;
+}
+
 }  // namespace pm

@@ -28,6 +28,13 @@ struct LargeStats {
 };
 LargeStats large_stats();
 
+// Walk support: the live spans of the large segment at `seg`, from unit *cursor on, at most
+// max of them, copied out under the arena's lock (so the caller visits them unlocked).
+// Advances *cursor; returns 0 when none are left (or seg is no longer a large segment).
+size_t large_used_spans(const void* seg, unsigned* cursor, void** ptrs, size_t* sizes, size_t max);
+// Statistics: bytes of free spans that are not resident (purged, or never touched).
+size_t large_clean_free_bytes();
+
 void large_locks_acquire();
 void large_locks_release();
 void large_locks_reset();

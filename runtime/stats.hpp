@@ -1,29 +1,18 @@
-// Statistics gathered from the heap's own metadata: glibc's report formats.
+// Statistics gathered from the heap's own metadata (pm_stats), and glibc's report formats
+// (mallinfo2, malloc_stats, malloc_info) computed from the same figures.
 #pragma once
 #include <malloc.h>
 #include <stdio.h>
 
 #include <cstddef>
 
+#include "poolmalloc_stats.h"
+
 namespace pm {
 
-struct Totals {
-  size_t mapped;          // bytes of address space mapped by the allocator
-  size_t pool_in_use;     // bytes in pool blocks handed out (or on the pages' free lists)
-  size_t pool_pages;      // pool pages in use
-  size_t pool_page_bytes; // bytes of those pages
-  size_t pool_segments;
-  size_t large_in_use;
-  size_t large_free;
-  size_t large_blocks;
-  size_t huge_in_use;
-  size_t huge_blocks;
-  size_t huge_cached;
-  size_t purged;          // bytes given back with madvise so far
-  size_t heaps;
-};
+// Fills *out from the metadata (never allocates) and raises the observed peak.
+void stats_collect(pm_stats_t* out);
 
-Totals stats_totals();
 struct mallinfo2 stats_mallinfo2();
 void stats_print_malloc_stats();
 int stats_print_malloc_info(FILE* out);
