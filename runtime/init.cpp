@@ -1,6 +1,7 @@
 #include "init.hpp"
 
 #include <pthread.h>
+#include <stdlib.h>
 
 #include <atomic>
 
@@ -8,6 +9,7 @@
 #include "heap.hpp"
 #include "lock.hpp"
 #include "options.hpp"
+#include "report.hpp"
 
 namespace pm {
 
@@ -35,6 +37,9 @@ bool runtime_init() {
   }
   // Outside the lock: registering may allocate, which comes back here and finds us ready.
   if (register_fork) fork_handlers_install();
+  // The exit report: atexit may allocate (past its static slots), which finds us ready. The
+  // handler runs in whichever thread calls exit(), after the handlers registered later.
+  if (register_fork && options().print_stats) atexit(stats_print_at_exit);
   return true;
 }
 
