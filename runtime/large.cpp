@@ -40,6 +40,8 @@ constexpr unsigned kUnitsPerSegment = kSegmentSize / kUnit;  // 1024
 struct LargeSegment {
   uint8_t arena;
   uint8_t pad[7];
+  LargeSegment* next;  // the arena's segments (the heap walk visits them)
+  LargeSegment* prev;
   UnitMeta units[kUnitsPerSegment];
 };
 
@@ -55,6 +57,9 @@ struct Arena {
   UnitMeta* dirty_first;
   UnitMeta* dirty_last;
   LargeSegment* spare;  // one entirely free segment kept mapped for the next request
+  LargeSegment* segments;
+  size_t segment_count;
+  size_t clean_bytes;   // free bytes known not to be resident (fresh or purged)
   size_t allocated;
   size_t free_bytes;
   size_t mapped;
@@ -130,6 +135,7 @@ void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, bool dirty, uin
   m->freed_at = freed_at;
   bin_insert(a, m);
   if (dirty) dirty_append(a, m);
+  else a.clean_bytes += size_t(n) * kUnit;
   a.free_bytes += size_t(n) * kUnit;
 }
 
@@ -137,6 +143,7 @@ void remove_free(Arena& a, LargeSegment* s, unsigned u) {
   UnitMeta* m = &s->units[u];
   bin_remove(a, m);
   if (m->dirty) dirty_remove(a, m);
+  else a.clean_bytes -= size_t(m->len) * kUnit;
   a.free_bytes -= size_t(m->len) * kUnit;
   clear_span(s, u, m->len);
 }
@@ -148,6 +155,11 @@ LargeSegment* new_segment(Arena& a, unsigned arena_idx) {
   auto* s = static_cast<LargeSegment*>(mem);
   if (!zeroed) memset(s, 0, sizeof(LargeSegment));
   s->arena = uint8_t(arena_idx);
+  s->prev = nullptr;
+  s->next = a.segments;
+  if (a.segments) a.segments->prev = s;
+  a.segments = s;
+  a.segment_count++;
   a.mapped += kSegmentSize;
   add_free(a, s, kFirstUnit, kUsableUnits, !zeroed, os::now_ms());
   segmap_set(s, kMapLarge);
@@ -156,6 +168,10 @@ LargeSegment* new_segment(Arena& a, unsigned arena_idx) {
 
 void release_segment(Arena& a, LargeSegment* s) {
   remove_free(a, s, kFirstUnit);
+  if (s->prev) s->prev->next = s->next;
+  else a.segments = s->next;
+  if (s->next) s->next->prev = s->prev;
+  a.segment_count--;
   a.mapped -= kSegmentSize;
   if (a.spare == s) a.spare = nullptr;
   segment_free_raw(s);
@@ -334,6 +350,7 @@ void large_purge(uint64_t now, bool force) {
       unsigned u = index_of(s, m);
       os::purge(unit_addr(s, u), size_t(m->len) * kUnit);
       m->dirty = 0;
+      a.clean_bytes += size_t(m->len) * kUnit;
       dirty_remove(a, m);
     }
     if (force && a.spare) release_segment(a, a.spare);
@@ -395,11 +412,24 @@ size_t large_clean_free_bytes() {
   size_t clean = 0;
   for (Arena& a : g_arenas) {
     LockGuard g(a.lock);
-    for (UnitMeta* head : a.bins)
-      for (UnitMeta* m = head; m; m = m->next)
-        if (!m->dirty) clean += size_t(m->len) * kUnit;
+    clean += a.clean_bytes;
   }
   return clean;
+}
+
+size_t large_list_segments(const void** out, size_t max, size_t skip) {
+  size_t n = 0, seen = 0;
+  for (Arena& a : g_arenas) {
+    LockGuard g(a.lock);
+    if (seen + a.segment_count <= skip) {  // whole arena before the window
+      seen += a.segment_count;
+      continue;
+    }
+    for (LargeSegment* s = a.segments; s && n < max; s = s->next)
+      if (seen++ >= skip) out[n++] = s;
+    if (n == max) break;
+  }
+  return n;
 }
 
 }  // namespace pm

@@ -34,6 +34,8 @@ LargeStats large_stats();
 size_t large_used_spans(const void* seg, unsigned* cursor, void** ptrs, size_t* sizes, size_t max);
 // Statistics: bytes of free spans that are not resident (purged, or never touched).
 size_t large_clean_free_bytes();
+// Up to max large segments, skipping the first `skip` (arena by arena); the count.
+size_t large_list_segments(const void** out, size_t max, size_t skip);
 
 void large_locks_acquire();
 void large_locks_release();

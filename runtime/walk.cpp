@@ -101,21 +101,16 @@ int walk_large_segment(const void* seg, WalkVisitor visit, void* arg) {
   }
 }
 
-// One byte per 4 MiB of address space; scanned eight entries at a time.
+// The arenas list their segments; take them in batches so no lock is held while visiting.
 int walk_large(WalkVisitor visit, void* arg) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  for (size_t i = 0; i < kSegmapEntries; i += 8) {
-    uint64_t w;
-    memcpy(&w, &g_segmap[i], 8);
-    uint64_t x = w ^ (kOnes * kMapLarge);  // a zero byte where the entry is kMapLarge
-    if (((x - kOnes) & ~x & (kOnes << 7)) == 0) continue;
-    for (size_t j = 0; j < 8; ++j) {
-      if (g_segmap[i + j] != kMapLarge) continue;
-      const void* seg = reinterpret_cast<const void*>((i + j) << kSegmentShift);
-      if (int r = walk_large_segment(seg, visit, arg)) return r;
-    }
+  constexpr size_t kSegs = 64;
+  const void* segs[kSegs];
+  for (size_t skip = 0;; skip += kSegs) {
+    size_t n = large_list_segments(segs, kSegs, skip);
+    for (size_t i = 0; i < n; ++i)
+      if (int r = walk_large_segment(segs[i], visit, arg)) return r;
+    if (n < kSegs) return 0;
   }
-  return 0;
 }
 
 int walk_huge(WalkVisitor visit, void* arg) {
