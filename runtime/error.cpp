@@ -36,6 +36,22 @@ char* format_hex(char* buf, unsigned long v) {
   return buf;
 }
 
+void verbose_note(const char* what, unsigned long value) {
+  char dec[24], tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = char('0' + value % 10);
+    value /= 10;
+  } while (value);
+  for (int i = 0; i < n; ++i) dec[i] = tmp[n - 1 - i];
+  dec[n] = 0;
+  write_stderr("poolmalloc: ");
+  write_stderr(what);
+  write_stderr(" ");
+  write_stderr(dec);
+  write_stderr("\n");
+}
+
 void report_misuse(Misuse what, const void* ptr, const char* where) {
   const char* text = "heap misuse";
   switch (what) {

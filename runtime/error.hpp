@@ -11,6 +11,8 @@ void report_misuse(Misuse what, const void* ptr, const char* where);
 [[noreturn]] void fatal(const char* message);
 // Write a NUL-terminated string to stderr without stdio or allocation.
 void write_stderr(const char* s);
+// One diagnostic line when the verbose option is on: "poolmalloc: <what> <value>".
+void verbose_note(const char* what, unsigned long value);
 // Formats v in hex into buf (at least 19 bytes); returns buf.
 char* format_hex(char* buf, unsigned long v);
 

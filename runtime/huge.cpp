@@ -123,6 +123,7 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed) {
   }
   size_t limit = options().reserve_limit;
   if (limit && os::mapped_bytes() + ms > limit) {
+    if (options().verbose) verbose_note("reserve_limit reached, mapped bytes", os::mapped_bytes());
     errno = ENOMEM;
     return nullptr;
   }

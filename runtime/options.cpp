@@ -152,6 +152,14 @@ void options_init() {
     apply(key, klen, eqs + 1, strlen(eqs + 1));
   }
   if (g_options.huge_threshold < kPoolMax) g_options.huge_threshold = kPoolMax;
+  if (g_options.verbose) {
+    verbose_note("options: decay_ms", g_options.decay_ms);
+    verbose_note("options: purge", g_options.purge);
+    verbose_note("options: abort_on_misuse", g_options.misuse_abort);
+    verbose_note("options: huge_threshold", g_options.huge_threshold);
+    verbose_note("options: thp", unsigned(g_options.thp));
+    verbose_note("options: reserve_limit", g_options.reserve_limit);
+  }
 }
 
 }  // namespace pm

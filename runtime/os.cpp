@@ -1,6 +1,9 @@
 // mmap/munmap/madvise/mremap wrappers with alignment by over-reservation and trimming.
 #include "os.hpp"
 
+#include "error.hpp"
+#include "options.hpp"
+
 #include <errno.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -19,16 +22,32 @@ void* raw_map(void* hint, size_t size) {
   void* p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                  -1, 0);
   if (p == MAP_FAILED) {
+    if (options().verbose) verbose_note("mmap failed, bytes", size);
     errno = ENOMEM;
     return nullptr;
   }
   return p;
+}
+
+// Transparent huge pages, as the thp option asks: 1 never, 2 on request (madvise).
+void apply_thp(void* p, size_t size) {
+  int thp = options().thp;
+  if (thp == 0) return;
+  int saved = errno;
+  madvise(p, size, thp == 1 ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+  errno = saved;
 }
 }  // namespace
 
 void* map(size_t size) {
   void* p = raw_map(nullptr, size);
   if (p) g_mapped.fetch_add(size, std::memory_order_relaxed);
+  return p;
+}
+
+void* map_data(size_t size) {
+  void* p = map(size);
+  if (p) apply_thp(p, size);
   return p;
 }
 
@@ -39,6 +58,7 @@ void* map_aligned(size_t size, size_t align) {
   if (!p) return nullptr;
   if ((uintptr_t(p) & (align - 1)) == 0) {
     g_mapped.fetch_add(size, std::memory_order_relaxed);
+    apply_thp(p, size);
     return p;
   }
   munmap(p, size);
@@ -54,6 +74,7 @@ void* map_aligned(size_t size, size_t align) {
   if (head) munmap(big, head);
   if (tail) munmap(start + size, tail);
   g_mapped.fetch_add(size, std::memory_order_relaxed);
+  apply_thp(start, size);
   return start;
 }
 

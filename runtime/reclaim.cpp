@@ -2,6 +2,8 @@
 
 #include "huge.hpp"
 #include "large.hpp"
+#include "error.hpp"
+#include "options.hpp"
 #include "os.hpp"
 #include "segment.hpp"
 
@@ -13,7 +15,9 @@ bool reclaim_address_space() {
   large_purge(now, true);
   huge_purge(now, true);
   segment_cache_purge(now, true);
-  return os::mapped_bytes() < before;
+  bool released = os::mapped_bytes() < before;
+  if (options().verbose) verbose_note("out of address space: released cached bytes", before - os::mapped_bytes());
+  return released;
 }
 
 }  // namespace pm

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "error.hpp"
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
@@ -70,6 +71,7 @@ void* segment_alloc_raw(bool* zeroed) {
     }
   }
   if (over_reserve_limit()) {
+    if (options().verbose) verbose_note("reserve_limit reached, mapped bytes", os::mapped_bytes());
     errno = ENOMEM;
     return nullptr;
   }
