@@ -126,9 +126,9 @@ void parse_list(const char* s) {
 
 const Options& options() { return g_options; }
 
-void options_init() {
-  if (getauxval(AT_SECURE)) return;  // setuid/setgid: the environment is not trusted
-  if (!environ) return;
+namespace {
+// Applies the POOLMALLOC_* variables: the list first (lists == true), or the per-key ones.
+void scan_environment(bool lists) {
   static const char kPrefix[] = "POOLMALLOC_";
   const size_t plen = sizeof(kPrefix) - 1;
   for (char** e = environ; *e; ++e) {
@@ -138,19 +138,18 @@ void options_init() {
     if (!eqs) continue;
     const char* key = s + plen;
     size_t klen = size_t(eqs - key);
-    if (eq(key, klen, "OPTIONS")) parse_list(eqs + 1);
+    bool is_list = eq(key, klen, "OPTIONS");
+    if (is_list && lists) parse_list(eqs + 1);
+    if (!is_list && !lists) apply(key, klen, eqs + 1, strlen(eqs + 1));
   }
-  // Per-key variables override the list.
-  for (char** e = environ; *e; ++e) {
-    const char* s = *e;
-    if (strncmp(s, kPrefix, plen) != 0) continue;
-    const char* eqs = strchr(s, '=');
-    if (!eqs) continue;
-    const char* key = s + plen;
-    size_t klen = size_t(eqs - key);
-    if (eq(key, klen, "OPTIONS")) continue;
-    apply(key, klen, eqs + 1, strlen(eqs + 1));
-  }
+}
+}  // namespace
+
+void options_init() {
+  if (getauxval(AT_SECURE)) return;  // setuid/setgid: the environment is not trusted
+  if (!environ) return;
+  scan_environment(true);
+  scan_environment(false);  // per-key variables override the list
   if (g_options.huge_threshold < kPoolMax) g_options.huge_threshold = kPoolMax;
   if (g_options.verbose) {
     verbose_note("options: decay_ms", g_options.decay_ms);
