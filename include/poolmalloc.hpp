@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <memory_resource>
 #include <new>
@@ -100,6 +101,46 @@ struct Allocation {
   constexpr explicit operator bool() const noexcept { return ptr != nullptr; }
 };
 
+// ---- walks -------------------------------------------------------------------------------
+// What the arenas' walk() members take: f(void *ptr, std::size_t size) returning void (visit
+// everything) or a value convertible to int (non-zero stops the walk; walk() returns it).
+template <class F>
+concept WalkVisitor =
+    std::invocable<F &, void *, std::size_t> &&
+    (std::is_void_v<std::invoke_result_t<F &, void *, std::size_t>> ||
+     std::is_convertible_v<std::invoke_result_t<F &, void *, std::size_t>, int>);
+
+namespace detail {
+// Calls a C walk with a callable. An exception from the callable stops the walk and is
+// rethrown once the C walk has returned: it never unwinds through the runtime's frames.
+template <class F>
+struct WalkThunk {
+  F &f;
+  std::exception_ptr error{};
+  static int visit(void *ptr, std::size_t size, void *arg) noexcept {
+    auto *t = static_cast<WalkThunk *>(arg);
+    try {
+      if constexpr (std::is_void_v<std::invoke_result_t<F &, void *, std::size_t>>) {
+        t->f(ptr, size);
+        return 0;
+      } else {
+        return static_cast<int>(t->f(ptr, size));
+      }
+    } catch (...) {
+      t->error = std::current_exception();
+      return -1;
+    }
+  }
+};
+template <class F, class A>
+int walk(const A *arena, int (*c_walk)(const A *, pm_walk_visitor_t, void *), F &f) {
+  WalkThunk<F> t{f};
+  int rc = c_walk(arena, &WalkThunk<F>::visit, &t);
+  if (t.error) std::rethrow_exception(t.error);
+  return rc;
+}
+}  // namespace detail
+
 // ---- sized and aligned entry points on the global allocator --------------------------------
 inline Allocation alloc(Layout l) noexcept { return pm_global_alloc(l); }
 inline Allocation alloc_zeroed(Layout l) noexcept { return pm_global_alloc_zeroed(l); }
@@ -176,6 +217,11 @@ class BumpOps {
   // false (and nothing changes) when the mark is above the current position.
   bool rewind(BumpMark m) noexcept { return pm_bump_rewind(h(), m) == PM_ARENA_OK; }
   [[nodiscard]] BumpScope scope() noexcept { return BumpScope(h()); }
+  // f(begin, size) for the used range of each region, in order of use (pm_bump_walk).
+  template <WalkVisitor F>
+  int walk(F &&f) const {
+    return detail::walk(h(), pm_bump_walk, f);
+  }
 
  private:
   pm_bump_t *h() const noexcept { return static_cast<const D *>(this)->handle(); }
@@ -332,6 +378,11 @@ class StackArena {
   void reset() noexcept { pm_stack_reset(&s_); }
   std::size_t remaining() const noexcept { return pm_stack_remaining(&s_); }
   std::size_t count() const noexcept { return pm_stack_count(&s_); }
+  // f(ptr, size) for each live block, most recent first (pm_stack_walk).
+  template <WalkVisitor F>
+  int walk(F &&f) const {
+    return detail::walk(&s_, pm_stack_walk, f);
+  }
   bool valid() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
   pm_stack_t *handle() noexcept { return &s_; }
@@ -390,6 +441,11 @@ class Pool {
   std::size_t num_free_blocks() const noexcept { return pm_pool_num_free_blocks(&p_); }
   std::size_t num_allocated() const noexcept { return pm_pool_num_allocated(&p_); }
   std::size_t num_blocks() const noexcept { return pm_pool_num_blocks(&p_); }
+  // f(ptr, block_size()) for each allocated block, in address order (pm_pool_walk).
+  template <WalkVisitor F>
+  int walk(F &&f) const {
+    return detail::walk(&p_, pm_pool_walk, f);
+  }
   bool valid() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
   pm_pool_t *handle() noexcept { return &p_; }
@@ -508,6 +564,11 @@ class FreeListArena {
   }
   std::size_t usable_size(const void *p) const noexcept { return pm_freelist_usable_size(a_, p); }
   std::size_t alignment() const noexcept { return pm_freelist_align(a_); }
+  // f(ptr, usable_size(ptr)) for each live block, in address order (pm_freelist_walk).
+  template <WalkVisitor F>
+  int walk(F &&f) const {
+    return detail::walk(static_cast<const pm_freelist_t *>(a_), pm_freelist_walk, f);
+  }
 
   // Typed views: n elements of T (a trivially copyable type, alignof(T) <= alignment()), or
   // an empty span on failure.

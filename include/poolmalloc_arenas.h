@@ -272,6 +272,31 @@ typedef struct pm_scratch {
 PM_API pm_scratch_t pm_scratch_begin(const pm_bump_t *const *conflicts, size_t count);
 PM_API void pm_scratch_end(pm_scratch_t *scope);
 
+/* ---- walks (for debugging tools) --------------------------------------------------------- */
+/* The visitor of every walk, pm_heap_walk's included: called as visit(ptr, size, arg);
+ * a non-zero return stops the walk, which returns that value. */
+typedef int (*pm_walk_visitor_t)(void *ptr, size_t size, void *arg);
+
+/* Each walk calls visit for what is live in one arena, without taking memory from any
+ * heap. Returns PM_ARENA_OK (0) after the last visit, visit's non-zero value when it stops
+ * the walk, PM_ARENA_EINVAL (nothing visited) when the arena or visit is NULL, or
+ * PM_ARENA_ECORRUPT when the arena's metadata is damaged (what came before was visited).
+ * visit must not allocate from, free to or reset the arena being walked.
+ *
+ * pm_freelist_walk: every live block, in address order, with its usable size
+ *   (pm_freelist_usable_size); it steps from block to block by their headers, O(blocks).
+ * pm_pool_walk: every allocated block with the block size, in address order (slab by slab).
+ * pm_bump_walk: one area per region holding blocks (the first region, then each chunk in
+ *   order of use): from the region's start to where allocation stopped in it, alignment
+ *   padding included, so the sizes add up to pm_bump_total_allocated. Kept chunks above
+ *   the current position are not visited; neither are regions with nothing used.
+ * pm_stack_walk: every live block with its requested size, most recent first (descending
+ *   addresses: the order pm_stack_pop would free them). */
+PM_API int pm_freelist_walk(const pm_freelist_t *fl, pm_walk_visitor_t visit, void *arg);
+PM_API int pm_pool_walk(const pm_pool_t *p, pm_walk_visitor_t visit, void *arg);
+PM_API int pm_bump_walk(const pm_bump_t *b, pm_walk_visitor_t visit, void *arg);
+PM_API int pm_stack_walk(const pm_stack_t *s, pm_walk_visitor_t visit, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
+#include "arenas/walk.hpp"
 
 using namespace pm::arena_detail;
 
 struct pm_bump_chunk {
   pm_bump_chunk *next;
-  size_t size;  // bytes taken from upstream, this header included
+  size_t size;         // bytes taken from upstream, this header included
+  char *prev_used_end;  // where the region before this chunk stopped when it was entered
+                        // (its used range ends there: the walk reads it)
   alignas(16) char data[];
 };
 
@@ -63,6 +66,7 @@ void drop_after(pm_bump_t *b, pm_bump_chunk *c) {
 }
 
 void enter(pm_bump_t *b, pm_bump_chunk *c) {
+  c->prev_used_end = b->cur;
   b->used_before += static_cast<size_t>(b->cur - region_begin(b, b->chunk));
   b->chunk = c;
   b->cur = region_begin(b, c);
@@ -111,6 +115,14 @@ pm_allocation_t grow(pm_bump_t *b, size_t size, size_t align) {
 }
 
 }  // namespace
+
+namespace pm::arena_detail {
+
+BumpChunkView bump_chunk_view(const pm_bump_chunk_t *c) {
+  return BumpChunkView{c->next, const_cast<char *>(c->data), c->prev_used_end};
+}
+
+}  // namespace pm::arena_detail
 
 extern "C" {
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
+#include "arenas/walk.hpp"
 
 using namespace pm::arena_detail;
 
@@ -224,6 +225,25 @@ void clear(Arena *a) {
 }
 
 }  // namespace
+
+namespace pm::arena_detail {
+
+// Steps by the size in each block's header (the same word free() reads), checking it the
+// way lookup() does, so a damaged arena ends the walk instead of sending it astray.
+FreeListStep freelist_step(const pm_freelist_t *a, uint64_t *cursor, FreeListBlock *out) {
+  uint64_t b = *cursor == 0 ? a->first : *cursor;
+  if (b == a->top) return FreeListStep::kEnd;
+  if (b > a->top || a->top > a->limit) return FreeListStep::kCorrupt;
+  uint64_t h = word(a, b), size = bsize(h);
+  if ((h & ~kSizeMask & ~uint64_t{7}) != tag(a, b) || (h & kTop) || size < a->min_block ||
+      (size & (a->align - 1)) || size > a->top - b)
+    return FreeListStep::kCorrupt;
+  *out = FreeListBlock{base(a) + b + 8, size - 8, (h & kUsed) != 0};
+  *cursor = b + size;
+  return FreeListStep::kBlock;
+}
+
+}  // namespace pm::arena_detail
 
 extern "C" {
 

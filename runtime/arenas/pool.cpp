@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
+#include "arenas/walk.hpp"
 
 using namespace pm::arena_detail;
 
@@ -76,6 +77,14 @@ int check(const pm_pool_t *p, const void *ptr, pm_pool_slab **slab, size_t *inde
 }
 
 }  // namespace
+
+namespace pm::arena_detail {
+
+PoolSlabView pool_slab_view(const pm_pool_slab_t *s) {
+  return PoolSlabView{s->next, s->begin, s->fresh, s->bits};
+}
+
+}  // namespace pm::arena_detail
 
 extern "C" {
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
+#include "arenas/walk.hpp"
 
 using namespace pm::arena_detail;
 
@@ -14,6 +15,7 @@ struct Header {
   size_t prev_top;
   size_t prev_last;
 };
+static_assert(sizeof(Header) == kStackHeader, "the walk steps over headers of this size");
 
 // Offsets in the region: a block at offset `last` has its header at last - sizeof(Header);
 // offset 0 is never a block (a header always comes first), so 0 means empty.
@@ -22,6 +24,16 @@ Header *header_of(const pm_stack_t *s, size_t block) {
 }
 
 }  // namespace
+
+namespace pm::arena_detail {
+
+void stack_links(const pm_stack_t *s, size_t block, size_t *prev_top, size_t *prev_last) {
+  const Header *h = header_of(s, block);
+  *prev_top = h->prev_top;
+  *prev_last = h->prev_last;
+}
+
+}  // namespace pm::arena_detail
 
 extern "C" {
 
