@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
-#include "arenas/walk.hpp"
+#include "arenas/arena_walk.hpp"
 
 using namespace pm::arena_detail;
 

@@ -3,7 +3,7 @@
 // memory from any heap: each reads the metadata its arena already keeps (block headers,
 // the pool's allocated bits, the bump chunks' links, the stack's headers).
 #include "arenas/common.hpp"
-#include "arenas/walk.hpp"
+#include "arenas/arena_walk.hpp"
 
 using namespace pm::arena_detail;
 
