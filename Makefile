@@ -89,7 +89,7 @@ comma := ,
 SAN_RT_FLAGS = $(filter-out -fno-exceptions -fno-rtti -fno-stack-protector,$(RT_FLAGS))
 define sanitizer_build
 $(BUILD)-$(1)/unit_tests: $(RT_SRC) $(UNIT_SRC) $(HEADERS)
-	@mkdir -p $(BUILD)-$(1)/obj
+	@rm -rf $(BUILD)-$(1)/obj && mkdir -p $(BUILD)-$(1)/obj
 	cd $(BUILD)-$(1)/obj && for f in $(RT_SRC); do \
 	  $(CXX) $$(SAN_RT_FLAGS:-I%=-I$(CURDIR)/%) -O1 $(2) -DPM_SANITIZER_BUILD -c $(CURDIR)/$$$$f \
 	    -o $$$$(echo $$$$f | tr / _).o || exit 1; done
