@@ -32,6 +32,7 @@ constexpr Heap make_empty_heap(std::index_sequence<I...>) {
 }  // namespace
 constinit Heap g_empty_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
 constinit Heap g_reentry_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
+constinit Heap g_exited_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
 #pragma GCC diagnostic pop
 
 constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
@@ -139,6 +140,7 @@ void drain_remote(Heap* heap) {
 // the decay, by whichever thread gets there) the shared caches and arenas.
 void heap_tick(Heap* heap) noexcept {
   static std::atomic<uint64_t> next_global{0};
+  if (heap == &g_exited_heap || heap == &g_reentry_heap) return;  // shared sentinels
   uint64_t now = os::now_ms();
   if (now < heap->next_tick_ms) return;
   heap->next_tick_ms = now + options().decay_ms / 8 + 1;
@@ -163,8 +165,12 @@ Heap* g_signal_heap = nullptr;
 
 void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept;
 
-void* signal_malloc(unsigned cls) noexcept {
-  if (!g_signal_lock.try_lock()) {
+// blocking: false for signal handlers (a handler that interrupted the lock's holder must
+// not wait for it), true for threads past their exit hook.
+void* shared_malloc(unsigned cls, bool blocking) noexcept {
+  if (blocking) {
+    g_signal_lock.lock();
+  } else if (!g_signal_lock.try_lock()) {
     errno = ENOMEM;
     return nullptr;
   }
@@ -188,7 +194,8 @@ void* signal_malloc(unsigned cls) noexcept {
 }  // namespace
 
 void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
-  if (PM_UNLIKELY(heap == &g_reentry_heap)) return signal_malloc(cls);
+  if (PM_UNLIKELY(heap == &g_reentry_heap)) return shared_malloc(cls, false);
+  if (PM_UNLIKELY(heap == &g_exited_heap)) return shared_malloc(cls, true);
   ReentryGuard guard;
   return heap_malloc_class_guarded(heap, cls);
 }
@@ -352,7 +359,9 @@ void heap_thread_exit(Heap* heap) noexcept {
   drain_remote(heap);
   heap->thread = 0;
   heap_release_current(heap, os::now_ms(), true, false);  // memory goes back after the decay
-  if (tl_heap == heap) tl_heap = &g_empty_heap;
+  // Allocations after this (other keys' destructors, later rounds) come from the shared
+  // heap: a heap created now would never see another exit hook and would leak.
+  if (tl_heap == heap) tl_heap = &g_exited_heap;
   LockGuard g(g_heaps_lock);
   if (heap->segment_count == 0) {
     registry_remove(heap);
@@ -365,7 +374,15 @@ void heap_thread_exit(Heap* heap) noexcept {
 }
 
 void heaps_reclaim_orphans(bool all) noexcept {
-  for (;;) {
+  // Each orphan at most once per call: one that still owns live blocks goes back to the
+  // end of the list and must not be taken again.
+  size_t budget = 1;
+  if (all) {
+    LockGuard g(g_heaps_lock);
+    budget = 0;
+    for (Heap* h = g_orphans; h; h = h->orphan_next) ++budget;
+  }
+  for (; budget > 0; --budget) {
     Heap* h;
     {
       LockGuard g(g_heaps_lock);
@@ -395,7 +412,6 @@ void heaps_reclaim_orphans(bool all) noexcept {
         *link = h;
       }
     }
-    if (!all) return;
   }
 }
 

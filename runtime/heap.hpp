@@ -49,6 +49,9 @@ extern Heap g_empty_heap;  // tl_heap before the thread's first allocation
 // signal heap, and its frees go through the owners' atomic remote queues. The interrupted
 // code's lists are never touched by the handler.
 extern Heap g_reentry_heap;
+// tl_heap of a thread whose exit hook has run: its last allocations (in later destructors)
+// come from the shared heap instead of reviving a heap of its own.
+extern Heap g_exited_heap;
 
 extern constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec")));
 

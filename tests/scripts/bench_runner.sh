@@ -11,6 +11,9 @@ B=$BUILD/bench
 mkdir -p "$B/workloads"
 FLAGS="-std=c++20 -O2 -g -Wall -Wextra -Werror -pthread -fno-builtin-malloc -fno-builtin-free"
 $CC -std=gnu11 -O2 -Wall -Wextra -Werror bench/tools/pmrun.c -o "$B/pmrun" || fail "pmrun does not build"
+# The runner checks each allocator with the instruction-count program before it starts.
+$CC -std=gnu11 -O2 -g -Wall -Wextra -Werror -fno-builtin -fno-plt bench/instr/pair.c -o "$B/instr_pair" ||
+    fail "instr_pair does not build"
 for w in xmalloc mstress malloc_large; do
     $CXX $FLAGS "bench/workloads/$w.cpp" -o "$B/workloads/$w" || fail "workload $w does not build"
 done

@@ -7,10 +7,5 @@
 need_prog conf_key_order
 run_glibc "conf_key_order" 60 "$PROGS/conf_key_order" 200 1
 run_pm "conf_key_order" 60 "$PROGS/conf_key_order" 500
-# Known runtime bug: a heap that a destructor revives in the last round is never retired
-# (about 8 MiB per thread stays mapped). PMTEST_RUN_KNOWN_BUGS=1 runs the leak check.
-if [ -n "$PMTEST_RUN_KNOWN_BUGS" ]; then
-    run_pm "conf_key_order, address space flat" 60 "$PROGS/conf_key_order" 500 1
-else
-    echo "conf_key_order: leak check skipped (known runtime bug; PMTEST_RUN_KNOWN_BUGS=1 runs it)"
-fi
+# Allocations in the last destructor round must not leave a heap (and its memory) behind.
+run_pm "conf_key_order, address space flat" 60 "$PROGS/conf_key_order" 500 1
