@@ -40,8 +40,10 @@ void* alloc_any(size_t size, bool* zeroed) {
   Heap* h = heap_or_fail();
   if (!h) return nullptr;
   heap_tick(h);
-  if (size <= large_limit()) return large_malloc(size, 0, h->large_arena, zeroed);
-  return huge_malloc(size, 0, zeroed);
+  bool wait = may_wait();
+  ReentryGuard guard;  // a signal handler interrupting the locked part must not wait for it
+  if (size <= large_limit()) return large_malloc(size, 0, h->large_arena, zeroed, wait);
+  return huge_malloc(size, 0, zeroed, wait);
 }
 }  // namespace
 
@@ -85,13 +87,15 @@ void* alloc_aligned(size_t align, size_t size) noexcept {
       if (kBlockSize[c] % align == 0) return heap_malloc_class(h, c);
   }
   bool zeroed;
+  bool wait = may_wait();
+  ReentryGuard guard;
   size_t need = size < kPoolMax + 1 ? kPoolMax + 1 : size;
   if (need <= large_limit() && align <= kSegmentSize / 4 &&
       need / kUnit + align / kUnit <= large_max_size() / kUnit) {
-    void* p = large_malloc(need, align, h->large_arena, &zeroed);
+    void* p = large_malloc(need, align, h->large_arena, &zeroed, wait);
     if (p) return p;
   }
-  return huge_malloc(size, align, &zeroed);
+  return huge_malloc(size, align, &zeroed, wait);
 }
 
 size_t usable_size(const void* p) noexcept {
@@ -101,7 +105,11 @@ size_t usable_size(const void* p) noexcept {
     return page_block_valid(page, p) ? page->block_size : 0;
   }
   if (mv == kMapLarge) return large_usable_size(p);
-  if (mv == kMapHuge) return huge_usable_size(p);
+  if (mv == kMapHuge) {
+    bool wait = may_wait();
+    ReentryGuard guard;
+    return huge_usable_size(p, wait);
+  }
   return 0;
 }
 
@@ -133,14 +141,22 @@ void* realloc_block(void* p, size_t size) noexcept {
       report_misuse(Misuse::kInvalidPointer, p, "realloc");
       return nullptr;
     }
-    if (size > kPoolMax && size <= large_limit() && large_resize_in_place(p, size)) return p;
+    bool wait = may_wait();
+    ReentryGuard guard;
+    if (size > kPoolMax && size <= large_limit() && large_resize_in_place(p, size, wait)) return p;
   } else if (mv == kMapHuge) {
-    old = huge_usable_size(p);
+    bool wait = may_wait();
+    ReentryGuard guard;
+    old = huge_usable_size(p, wait);
     if (old == 0) {
+      if (!wait) {  // the table is locked by the code this handler interrupted
+        errno = ENOMEM;
+        return nullptr;
+      }
       report_misuse(Misuse::kInvalidPointer, p, "realloc");
       return nullptr;
     }
-    if (size > large_limit()) return huge_realloc(p, size);  // mremap: no copy
+    if (size > large_limit()) return huge_realloc(p, size, wait);  // mremap: no copy
   } else {
     report_misuse(Misuse::kInvalidPointer, p, "realloc");
     return nullptr;

@@ -168,12 +168,18 @@ void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept;
 // blocking: false for signal handlers (a handler that interrupted the lock's holder must
 // not wait for it), true for threads past their exit hook.
 void* shared_malloc(unsigned cls, bool blocking) noexcept {
-  if (blocking) {
+  // Another thread's holder will let go; a holder on this thread (a handler interrupted
+  // the shared heap itself) will not until the handler returns, so that one fails.
+  static std::atomic<uintptr_t> owner{0};
+  uintptr_t self = thread_pointer();
+  if (!g_signal_lock.try_lock()) {
+    if (!blocking && owner.load(std::memory_order_relaxed) == self) {
+      errno = ENOMEM;
+      return nullptr;
+    }
     g_signal_lock.lock();
-  } else if (!g_signal_lock.try_lock()) {
-    errno = ENOMEM;
-    return nullptr;
   }
+  owner.store(self, std::memory_order_relaxed);
   if (!g_signal_heap) {
     LockGuard g(g_heaps_lock);
     Heap* h = heap_storage_alloc();
@@ -187,6 +193,7 @@ void* shared_malloc(unsigned cls, bool blocking) noexcept {
     g_signal_heap = h;
   }
   void* p = g_signal_heap ? heap_malloc_class_guarded(g_signal_heap, cls) : nullptr;
+  owner.store(0, std::memory_order_relaxed);
   g_signal_lock.unlock();
   if (!p) errno = ENOMEM;
   return p;
@@ -310,8 +317,13 @@ void heap_free_slow(void* p) noexcept {
     report_misuse(page->block_size ? Misuse::kUnalignedPointer : Misuse::kInvalidPointer, p, "free");
     return;
   }
-  if (mv == kMapLarge) return large_free(p, "free");
-  if (mv == kMapHuge) return huge_free(p, "free");
+  if (mv == kMapLarge || mv == kMapHuge) {
+    bool wait = may_wait();
+    ReentryGuard guard;  // a signal handler interrupting the locked part must not wait for it
+    if (mv == kMapLarge) large_free(p, "free", wait);
+    else huge_free(p, "free", wait);
+    return;
+  }
   report_misuse(Misuse::kInvalidPointer, p, "free");
 }
 

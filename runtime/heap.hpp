@@ -70,6 +70,10 @@ struct ReentryGuard {
   ReentryGuard& operator=(const ReentryGuard&) = delete;
 };
 
+// False inside a signal handler that interrupted the allocator: locks the interrupted code
+// may hold must not be waited for.
+inline bool may_wait() { return tl_heap != &g_reentry_heap; }
+
 inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()); }
 
 // Slow paths (heap.cpp).

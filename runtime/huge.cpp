@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <atomic>
+
 #include "error.hpp"
 #include "lock.hpp"
 #include "options.hpp"
@@ -95,17 +97,90 @@ void unmap_entry(Entry* e) {
 }
 
 size_t map_size(size_t size) { return (size + kOsPage - 1) & ~(kOsPage - 1); }
+
+std::atomic<void*> g_deferred{nullptr};  // frees that could not take the lock (handlers)
+void free_locked(void* p, const char* where, uint64_t now);
+
+// Takes the table's lock, or gives up at once when the caller must not wait; with the
+// lock held, frees deferred to it are done first.
+bool take(bool may_wait) {
+  if (may_wait) g_lock.lock();
+  else if (!g_lock.try_lock()) return false;
+  if (PM_UNLIKELY(g_deferred.load(std::memory_order_relaxed) != nullptr)) {
+    void* list = g_deferred.exchange(nullptr, std::memory_order_acquire);
+    uint64_t now = os::now_ms();
+    while (list) {
+      void* next = *static_cast<void**>(list);
+      free_locked(list, "free", now);
+      list = next;
+    }
+  }
+  return true;
+}
+
+struct Unlock {
+  ~Unlock() { g_lock.unlock(); }
+};
+
+// Huge blocks mapped by signal handlers while the code they interrupted held the table's
+// lock: recorded here without a lock (claim a slot with a CAS, then publish the address).
+struct SignalSlot {
+  std::atomic<uintptr_t> addr;  // 0 free, 1 being filled, else the block
+  size_t size;
+};
+constexpr size_t kSignalSlots = 32;
+SignalSlot g_signal_slots[kSignalSlots];
+std::atomic<size_t> g_signal_count{0};
+
+void* signal_map(size_t ms, size_t align) {
+  for (auto& slot : g_signal_slots) {
+    uintptr_t expected = 0;
+    if (!slot.addr.compare_exchange_strong(expected, 1, std::memory_order_acquire)) continue;
+    void* p = os::map_aligned(ms, align);
+    if (!p) {
+      slot.addr.store(0, std::memory_order_release);
+      return nullptr;
+    }
+    slot.size = ms;
+    g_signal_count.fetch_add(1, std::memory_order_relaxed);
+    slot.addr.store(reinterpret_cast<uintptr_t>(p), std::memory_order_release);
+    segmap_set(p, kMapHuge);
+    return p;
+  }
+  errno = ENOMEM;
+  return nullptr;
+}
+
+SignalSlot* signal_find(const void* p) {
+  if (g_signal_count.load(std::memory_order_acquire) == 0) return nullptr;
+  for (auto& slot : g_signal_slots)
+    if (slot.addr.load(std::memory_order_acquire) == reinterpret_cast<uintptr_t>(p)) return &slot;
+  return nullptr;
+}
+
+void signal_unmap(SignalSlot* slot) {
+  void* p = reinterpret_cast<void*>(slot->addr.load(std::memory_order_relaxed));
+  size_t size = slot->size;
+  segmap_set(p, kMapNone);
+  g_signal_count.fetch_sub(1, std::memory_order_relaxed);
+  slot->addr.store(0, std::memory_order_release);
+  os::unmap(p, size);
+}
 }  // namespace
 
-void* huge_malloc(size_t size, size_t align, bool* zeroed) {
+void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait) {
   if (size > kMaxRequest) {
     errno = ENOMEM;
     return nullptr;
   }
   size_t ms = map_size(size);
   if (align < kSegmentSize) align = kSegmentSize;
+  if (!take(may_wait)) {
+    *zeroed = true;
+    return signal_map(ms, align);
+  }
   {
-    LockGuard g(g_lock);
+    Unlock u;
     // Reuse a cached mapping that is big enough but not wastefully so.
     for (auto& c : g_cache) {
       if (!c || (c & (align - 1))) continue;
@@ -128,9 +203,10 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed) {
     return nullptr;
   }
   void* p = os::map_aligned(ms, align);
-  if (!p && reclaim_address_space()) p = os::map_aligned(ms, align);
+  if (!p && may_wait && reclaim_address_space()) p = os::map_aligned(ms, align);
   if (!p) return nullptr;
-  LockGuard g(g_lock);
+  take(true);  // the first take succeeded: the interrupted code (if any) does not hold it
+  Unlock u;
   if (!insert(reinterpret_cast<uintptr_t>(p), ms)) {
     os::unmap(p, ms);
     errno = ENOMEM;
@@ -143,51 +219,82 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed) {
   return p;
 }
 
-void huge_free(void* p, const char* where) {
+namespace {
+// With the lock held: cache or unmap the block, or report why it cannot be freed.
+void free_locked(void* p, const char* where, uint64_t now) {
   uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  uint64_t now = os::now_ms();
-  Misuse bad;
-  {
-    LockGuard g(g_lock);
-    Entry* e = find(a);
-    if (e && !e->cached) {
-      g_live_bytes -= e->size;
-      g_live_blocks--;
-      if (options().purge && e->size <= kCacheMaxBytes - g_cached_bytes) {
-        for (auto& c : g_cache) {
-          if (c) continue;
-          c = a;
-          e->cached = true;
-          e->freed_at = now;
-          g_cached_bytes += e->size;
-          return;
-        }
+  Entry* e = find(a);
+  if (e && !e->cached) {
+    g_live_bytes -= e->size;
+    g_live_blocks--;
+    if (options().purge && e->size <= kCacheMaxBytes - g_cached_bytes) {
+      for (auto& c : g_cache) {
+        if (c) continue;
+        c = a;
+        e->cached = true;
+        e->freed_at = now;
+        g_cached_bytes += e->size;
+        return;
       }
-      unmap_entry(e);
-      return;
     }
-    bad = e ? Misuse::kDoubleFree : Misuse::kInvalidPointer;
+    unmap_entry(e);
+    return;
   }
+  Misuse bad = e ? Misuse::kDoubleFree : Misuse::kInvalidPointer;
+  g_lock.unlock();  // the report may abort: do not hold the lock there
   report_misuse(bad, p, where);
+  g_lock.lock();
+}
+}  // namespace
+
+void huge_free(void* p, const char* where, bool may_wait) {
+  if (SignalSlot* slot = signal_find(p)) {
+    signal_unmap(slot);
+    return;
+  }
+  if (!take(may_wait)) {
+    void* head = g_deferred.load(std::memory_order_relaxed);
+    do {
+      *static_cast<void**>(p) = head;
+    } while (!g_deferred.compare_exchange_weak(head, p, std::memory_order_release,
+                                               std::memory_order_relaxed));
+    return;
+  }
+  Unlock u;
+  free_locked(p, where, os::now_ms());
 }
 
-size_t huge_usable_size(const void* p) {
-  LockGuard g(g_lock);
+size_t huge_usable_size(const void* p, bool may_wait) {
+  if (SignalSlot* slot = signal_find(p)) return slot->size;
+  if (!take(may_wait)) return 0;
+  Unlock u;
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
   return e && !e->cached ? e->size : 0;
 }
 
 bool huge_owns(const void* p) { return huge_usable_size(p) != 0; }
 
-void* huge_realloc(void* p, size_t new_size) {
+void* huge_realloc(void* p, size_t new_size, bool may_wait) {
   if (new_size > kMaxRequest) {
     errno = ENOMEM;
     return nullptr;
   }
   size_t ms = map_size(new_size);
   size_t old;
+  if (SignalSlot* slot = signal_find(p)) {  // rare: move it into an ordinary block
+    bool zeroed;
+    void* q = huge_malloc(new_size, 0, &zeroed, may_wait);
+    if (!q) return nullptr;
+    memcpy(q, p, slot->size < ms ? slot->size : ms);
+    signal_unmap(slot);
+    return q;
+  }
+  if (!take(may_wait)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
   {
-    LockGuard g(g_lock);
+    Unlock u;
     Entry* e = find(reinterpret_cast<uintptr_t>(p));
     if (!e || e->cached) return nullptr;
     if (e->size == ms) return p;
@@ -195,12 +302,13 @@ void* huge_realloc(void* p, size_t new_size) {
   }
   // The block is the caller's: nobody else may touch its entry while it moves.
   void* q = os::remap_aligned(p, old, ms, kSegmentSize);
-  if (!q && reclaim_address_space()) q = os::remap_aligned(p, old, ms, kSegmentSize);
+  if (!q && may_wait && reclaim_address_space()) q = os::remap_aligned(p, old, ms, kSegmentSize);
   if (!q) {
     errno = ENOMEM;
     return nullptr;
   }
-  LockGuard g(g_lock);
+  take(true);  // the block has moved: its entry must follow, whatever the wait
+  Unlock u;
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
   g_live_bytes += ms - old;
   if (q == p) {

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <atomic>
+
 #include "error.hpp"
 #include "lock.hpp"
 #include "options.hpp"
@@ -59,6 +61,7 @@ struct Arena {
   LargeSegment* spare;  // one entirely free segment kept mapped for the next request
   LargeSegment* segments;
   size_t segment_count;
+  std::atomic<void*> deferred;  // frees that could not take the lock (signal handlers)
   size_t clean_bytes;   // free bytes known not to be resident (fresh or purged)
   size_t allocated;
   size_t free_bytes;
@@ -67,6 +70,33 @@ struct Arena {
 };
 
 Arena g_arenas[kArenas];
+
+void free_locked(Arena& a, void* p, const char* where, uint64_t now);
+
+// Takes the arena's lock, or gives up at once when the caller must not wait. With the
+// lock held, frees that were deferred to it are done first.
+bool acquire(Arena& a, bool may_wait) {
+  if (may_wait) a.lock.lock();
+  else if (!a.lock.try_lock()) return false;
+  if (PM_UNLIKELY(a.deferred.load(std::memory_order_relaxed) != nullptr)) {
+    void* list = a.deferred.exchange(nullptr, std::memory_order_acquire);
+    uint64_t now = os::now_ms();
+    while (list) {
+      void* next = *static_cast<void**>(list);
+      free_locked(a, list, "free", now);
+      list = next;
+    }
+  }
+  return true;
+}
+
+void defer_free(Arena& a, void* p) {
+  void* head = a.deferred.load(std::memory_order_relaxed);
+  do {
+    *static_cast<void**>(p) = head;
+  } while (!a.deferred.compare_exchange_weak(head, p, std::memory_order_release,
+                                             std::memory_order_relaxed));
+}
 
 unsigned bin_of(uint32_t n) {
   if (n <= 32) return n - 1;
@@ -212,7 +242,7 @@ void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) 
 
 size_t large_max_size() { return size_t(kUsableUnits) * kUnit; }
 
-void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed) {
+void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed, bool may_wait) {
   size_t units = (size + kUnit - 1) / kUnit;
   size_t slack = align > kUnit ? align / kUnit - 1 : 0;
   if (units == 0) units = 1;
@@ -221,8 +251,22 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed)
     return nullptr;
   }
   unsigned idx = arena_hint % kArenas;
+  if (!acquire(g_arenas[idx], may_wait)) {
+    // A signal handler whose interrupted code holds this arena's lock: another arena will do.
+    unsigned k = 1;
+    for (; k < kArenas; ++k)
+      if (acquire(g_arenas[(idx + k) % kArenas], false)) break;
+    if (k == kArenas) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    idx = (idx + k) % kArenas;
+  }
   Arena& a = g_arenas[idx];
-  LockGuard g(a.lock);
+  struct Unlock {
+    Lock& l;
+    ~Unlock() { l.unlock(); }
+  } unlock{a.lock};
   uint32_t need = uint32_t(units + slack);
   UnitMeta* m = find_span(a, need);
   if (!m) {
@@ -267,25 +311,34 @@ bool lookup(const void* p, LargeSegment** sp, unsigned* up, uint8_t* state) {
 }
 }  // namespace
 
-void large_free(void* p, const char* where) {
+namespace {
+// With the arena's lock held: give the block back, or report why it cannot be.
+void free_locked(Arena& a, void* p, const char* where, uint64_t now) {
   LargeSegment* s;
   unsigned u;
   uint8_t state;
-  LargeSegment* seg = seg_of(p);
-  Arena& a = g_arenas[seg->arena % kArenas];
-  uint64_t now = os::now_ms();
-  {
-    LockGuard g(a.lock);
-    if (PM_LIKELY(lookup(p, &s, &u, &state))) {
-      uint32_t n = s->units[u].len;
-      clear_span(s, u, n);
-      a.allocated -= size_t(n) * kUnit;
-      a.blocks--;
-      free_span(a, s, u, n, now);
-      return;
-    }
+  if (PM_LIKELY(lookup(p, &s, &u, &state))) {
+    uint32_t n = s->units[u].len;
+    clear_span(s, u, n);
+    a.allocated -= size_t(n) * kUnit;
+    a.blocks--;
+    free_span(a, s, u, n, now);
+    return;
   }
+  a.lock.unlock();  // the report may abort: do not hold the lock there
   report_misuse(state == kFree ? Misuse::kDoubleFree : Misuse::kInvalidPointer, p, where);
+  a.lock.lock();
+}
+}  // namespace
+
+void large_free(void* p, const char* where, bool may_wait) {
+  Arena& a = g_arenas[seg_of(p)->arena % kArenas];
+  if (!acquire(a, may_wait)) {
+    defer_free(a, p);
+    return;
+  }
+  free_locked(a, p, where, os::now_ms());
+  a.lock.unlock();
 }
 
 size_t large_usable_size(const void* p) {
@@ -303,10 +356,14 @@ bool large_owns(const void* p) {
   return lookup(p, &s, &u, &state);
 }
 
-bool large_resize_in_place(void* p, size_t new_size) {
+bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
   LargeSegment* s = seg_of(p);
   Arena& a = g_arenas[s->arena % kArenas];
-  LockGuard g(a.lock);
+  if (!acquire(a, may_wait)) return false;
+  struct Unlock {
+    Lock& l;
+    ~Unlock() { l.unlock(); }
+  } unlock{a.lock};
   unsigned u;
   uint8_t state;
   if (!lookup(p, &s, &u, &state)) return false;

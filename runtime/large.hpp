@@ -8,14 +8,18 @@ namespace pm {
 
 constexpr size_t kUnit = 4096;
 
+// may_wait false (a signal handler that interrupted the allocator, which may hold the
+// lock): never block on an arena lock; allocation then fails with ENOMEM, a free is
+// deferred to the next thread that takes the lock, an in-place resize declines.
+
 // A block of at least `size` bytes aligned to `align` (<= kSegmentSize / 4), or nullptr.
 // *zeroed tells whether the memory is known to be zero.
-void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed);
-void large_free(void* p, const char* where);
+void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed, bool may_wait);
+void large_free(void* p, const char* where, bool may_wait);
 size_t large_usable_size(const void* p);
 bool large_owns(const void* p);
 // Grow or shrink in place; false when the neighbour is not free (nothing changes then).
-bool large_resize_in_place(void* p, size_t new_size);
+bool large_resize_in_place(void* p, size_t new_size, bool may_wait);
 // Largest block the arena serves.
 size_t large_max_size();
 void large_purge(uint64_t now, bool force);
