@@ -48,12 +48,17 @@ static_assert(size_class(kPoolMax) == kClassCount - 1);
 static_assert(size_class(129) == 8 && class_block_size(8) == 144);
 static_assert(size_class(256) == 15 && size_class(257) == 16);
 
+// Every class c serves exactly the sizes (block(c-1), block(c)]: checking both ends of
+// each range checks every size, and the smallest size of a range has the largest waste.
 constexpr bool check_classes() {
-  for (size_t s = 1; s <= kPoolMax; ++s) {
-    size_t b = class_block_size(size_class(s));
-    if (b < s || b % 16 != 0) return false;
+  size_t prev = 0;
+  for (unsigned c = 0; c < kClassCount; ++c) {
+    size_t b = class_block_size(c);
+    if (b <= prev || b % 16 != 0) return false;
+    if (size_class(prev + 1) != c || size_class(b) != c) return false;
+    size_t s = prev + 1;
     if (s > 128 && (b - s) * 8 > s) return false;  // waste <= 12.5% of the request
-    if (size_class(s) > 0 && class_block_size(size_class(s) - 1) >= s) return false;
+    prev = b;
   }
   return true;
 }
