@@ -36,19 +36,24 @@ char* format_hex(char* buf, unsigned long v) {
   return buf;
 }
 
-void verbose_note(const char* what, unsigned long value) {
-  char dec[24], tmp[24];
+char* format_dec(char* buf, unsigned long v) {
+  char tmp[24];
   int n = 0;
   do {
-    tmp[n++] = char('0' + value % 10);
-    value /= 10;
-  } while (value);
-  for (int i = 0; i < n; ++i) dec[i] = tmp[n - 1 - i];
-  dec[n] = 0;
+    tmp[n++] = char('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (int i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+  buf[n] = 0;
+  return buf;
+}
+
+void verbose_note(const char* what, unsigned long value) {
+  char dec[24];
   write_stderr("poolmalloc: ");
   write_stderr(what);
   write_stderr(" ");
-  write_stderr(dec);
+  write_stderr(format_dec(dec, value));
   write_stderr("\n");
 }
 

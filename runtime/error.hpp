@@ -15,5 +15,7 @@ void write_stderr(const char* s);
 void verbose_note(const char* what, unsigned long value);
 // Formats v in hex into buf (at least 19 bytes); returns buf.
 char* format_hex(char* buf, unsigned long v);
+// Formats v in decimal into buf (at least 21 bytes); returns buf.
+char* format_dec(char* buf, unsigned long v);
 
 }  // namespace pm

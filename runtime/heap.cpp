@@ -71,14 +71,12 @@ void registry_add(Heap* h) {
   h->reg_next = g_registry;
   if (g_registry) g_registry->reg_prev = h;
   g_registry = h;
-  h->registered = true;
 }
 
 void registry_remove(Heap* h) {
   if (h->reg_prev) h->reg_prev->reg_next = h->reg_next;
   else g_registry = h->reg_next;
   if (h->reg_next) h->reg_next->reg_prev = h->reg_prev;
-  h->registered = false;
 }
 
 // Is b on one of the lists that hold free blocks of its page? Only asked when b carries
@@ -129,7 +127,6 @@ void drain_remote(Heap* heap) {
         continue;  // warn mode: drop the duplicate
       }
     }
-    heap->remote_frees_in++;
     free_to_page(heap, page, b);
   }
 }

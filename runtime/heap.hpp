@@ -31,15 +31,10 @@ struct Heap {
   uint32_t segment_count;
   uint32_t id;
   uint8_t large_arena;
-  bool registered;
   bool dead;                        // fork child: belongs to a thread that no longer exists
   Heap* reg_next;                   // registry of all heaps
   Heap* reg_prev;
   Heap* orphan_next;
-  // Statistics, owner-written (read racily by reports).
-  uint64_t pages_alloc;
-  uint64_t pages_freed;
-  uint64_t remote_frees_in;
 };
 
 extern Page g_empty_page;  // never has free blocks: a miss sends malloc to the slow path

@@ -272,7 +272,6 @@ size_t huge_usable_size(const void* p, bool may_wait) {
   return e && !e->cached ? e->size : 0;
 }
 
-bool huge_owns(const void* p) { return huge_usable_size(p) != 0; }
 
 void* huge_realloc(void* p, size_t new_size, bool may_wait) {
   if (new_size > kMaxRequest) {

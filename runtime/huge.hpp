@@ -11,7 +11,6 @@ namespace pm {
 void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait);
 void huge_free(void* p, const char* where, bool may_wait);
 size_t huge_usable_size(const void* p, bool may_wait = true);
-bool huge_owns(const void* p);
 // mremap: grow or shrink, moving the pages (never copying) when needed. nullptr on failure.
 void* huge_realloc(void* p, size_t new_size, bool may_wait);
 void huge_purge(uint64_t now, bool force);

@@ -349,13 +349,6 @@ size_t large_usable_size(const void* p) {
   return size_t(s->units[u].len) * kUnit;
 }
 
-bool large_owns(const void* p) {
-  LargeSegment* s;
-  unsigned u;
-  uint8_t state;
-  return lookup(p, &s, &u, &state);
-}
-
 bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
   LargeSegment* s = seg_of(p);
   Arena& a = g_arenas[s->arena % kArenas];

@@ -17,7 +17,6 @@ constexpr size_t kUnit = 4096;
 void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed, bool may_wait);
 void large_free(void* p, const char* where, bool may_wait);
 size_t large_usable_size(const void* p);
-bool large_owns(const void* p);
 // Grow or shrink in place; false when the neighbour is not free (nothing changes then).
 bool large_resize_in_place(void* p, size_t new_size, bool may_wait);
 // Largest block the arena serves.

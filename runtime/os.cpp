@@ -45,11 +45,6 @@ void* map(size_t size) {
   return p;
 }
 
-void* map_data(size_t size) {
-  void* p = map(size);
-  if (p) apply_thp(p, size);
-  return p;
-}
 
 void* map_aligned(size_t size, size_t align) {
   // Optimistic: the kernel often hands out addresses next to the last mapping, which

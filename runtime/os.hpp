@@ -6,8 +6,6 @@ namespace pm::os {
 
 // Fresh zeroed read-write memory, or nullptr (errno = ENOMEM).
 void* map(size_t size);
-// The same for memory that holds blocks: the thp option applies to it.
-void* map_data(size_t size);
 // size bytes aligned to `align` (a power of two >= page), or nullptr. Holds blocks: the
 // thp option applies.
 void* map_aligned(size_t size, size_t align);

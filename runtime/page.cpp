@@ -158,7 +158,7 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   Segment* seg = heap->avail[kind];
   if (!seg) {
     heaps_reclaim_orphans(false);  // exited threads may have left empty segments behind
-    seg = segment_alloc_pool(kind == 0 ? SegmentKind::kSmall : SegmentKind::kMedium, heap);
+    seg = segment_alloc_pool(kind == 0 ? SegmentKind::kSmall : SegmentKind::kMedium);
     if (!seg) return nullptr;
     heap->segment_count++;
     avail_add(heap, seg);
@@ -184,7 +184,6 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   page->class_idx = uint8_t(cls);
   page->state = PageState::kQueued;
   page->freed_at = 0;
-  heap->pages_alloc++;
   return page;
 }
 
@@ -199,7 +198,6 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   page->freed_at = freed_at;
   seg->free_slots |= uint64_t{1} << page->slot;
   seg->page_count--;
-  heap->pages_freed++;
   if (seg->page_count == 0) {
     // The whole segment is free: forget its pages' decay bookkeeping and hand it back.
     for (unsigned i = 0; i < kSlicesPerSegment; ++i)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.hpp"
 #include "options.hpp"
 #include "poolmalloc_stats.h"
 #include "stats.hpp"
@@ -30,16 +31,9 @@ class Out {
   }
   // v in decimal, right-aligned in `width` columns.
   void dec(size_t v, int width = 0) {
-    char tmp[24];
-    int k = 0;
-    do {
-      tmp[k++] = char('0' + v % 10);
-      v /= 10;
-    } while (v);
-    for (int i = k; i < width; ++i) put(" ");
     char s[24];
-    for (int i = 0; i < k; ++i) s[i] = tmp[k - 1 - i];
-    s[k] = 0;
+    format_dec(s, v);
+    for (int i = int(strlen(s)); i < width; ++i) put(" ");
     put(s);
   }
   // "key":value for JSON, with a leading comma unless first.

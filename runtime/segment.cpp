@@ -13,7 +13,7 @@
 
 namespace pm {
 
-uint8_t g_segmap[size_t{1} << (47 - kSegmentShift)];
+uint8_t g_segmap[kSegmapEntries];
 
 namespace {
 // Released segments wait here (newest first) so a burst of frees followed by a burst of
@@ -132,24 +132,23 @@ void segment_cache_purge(uint64_t now, bool force) {
   }
 }
 
-Segment* segment_alloc_pool(SegmentKind kind, Heap* heap) {
+Segment* segment_alloc_pool(SegmentKind kind) {
   bool zeroed;
   void* mem = segment_alloc_raw(&zeroed);
   if (!mem) return nullptr;
   auto* seg = static_cast<Segment*>(mem);
-  memset(seg, 0, sizeof(Segment));
+  if (!zeroed) memset(seg, 0, sizeof(Segment));  // fresh mappings are zero already
   seg->kind = kind;
-  seg->heap = heap;
+  uint8_t map_value = kMapSmall;
   if (kind == SegmentKind::kSmall) {
-    seg->map_value = kMapSmall;
     seg->free_slots = ~uint64_t{1};  // slice 0 is the header
   } else {
-    seg->map_value = kMapMedium;
+    map_value = kMapMedium;
     for (unsigned i = 0; i < kSlicesPerSegment; i += kMediumSlices) seg->free_slots |= uint64_t{1} << i;
   }
   for (unsigned i = 0; i < kSlicesPerSegment; ++i) seg->pages[i].slot = uint8_t(i);
   registry_add(seg);
-  segmap_set(seg, seg->map_value);
+  segmap_set(seg, map_value);
   return seg;
 }
 

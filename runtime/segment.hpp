@@ -66,25 +66,20 @@ enum : uint8_t {
 struct Segment {
   Page pages[kSlicesPerSegment];
   SegmentKind kind;
-  uint8_t map_value;
   uint16_t page_count;      // pages in use
-  uint32_t pad_;
-  Heap* heap;               // owner of the pages
   uint64_t free_slots;      // bit per page slot that is free
   Segment* next;            // heap's segments with free slots / the segment cache
   Segment* prev;
   Segment* all_next;        // registry of every live segment (statistics, heap walk)
   Segment* all_prev;
-  uint64_t released_at;
   bool in_avail;
 };
 static_assert(sizeof(Segment) <= kSliceSize);
 
 // One byte per 4 MiB of the 47-bit user address space: 32 MiB of zero-filled bss that
 // only becomes resident where segments live.
-extern uint8_t g_segmap[size_t{1} << (47 - kSegmentShift)];  // kSegmapEntries
-
 constexpr size_t kSegmapEntries = size_t{1} << (47 - kSegmentShift);
+extern uint8_t g_segmap[kSegmapEntries];
 
 PM_INLINE uint8_t segmap_get(const void* p) {
   uintptr_t i = reinterpret_cast<uintptr_t>(p) >> kSegmentShift;
@@ -111,8 +106,8 @@ PM_INLINE bool page_block_valid(const Page* pg, const void* p) {
   return page_block_aligned(pg, p) && off < uint64_t(pg->capacity) * pg->block_size;
 }
 
-// Pool segments (small or medium pages), owned by `heap`.
-Segment* segment_alloc_pool(SegmentKind kind, Heap* heap);
+// Pool segments (small or medium pages); each page records the heap that owns it.
+Segment* segment_alloc_pool(SegmentKind kind);
 // Every page of the segment is free: hand it to the cache (the OS gets it after decay).
 void segment_release(Segment* seg);
 // Raw 4 MiB aligned region for the large arena (from the cache or the OS) and back.

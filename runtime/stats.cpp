@@ -76,19 +76,6 @@ void raise_peak(size_t v) {
   }
 }
 
-// Decimal without stdio (malloc_stats must not allocate).
-char* format_dec(char* buf, size_t v) {
-  char tmp[24];
-  int n = 0;
-  do {
-    tmp[n++] = char('0' + v % 10);
-    v /= 10;
-  } while (v);
-  for (int i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
-  buf[n] = 0;
-  return buf;
-}
-
 void line(const char* label, size_t v) {
   char buf[32];
   write_stderr(label);
