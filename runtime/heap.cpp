@@ -73,6 +73,32 @@ void registry_add(Heap* h) {
   g_registry = h;
 }
 
+// With g_heaps_lock held: a new registered heap (storage reused when possible).
+Heap* heap_new(uintptr_t thread) {
+  Heap* h = heap_storage_alloc();
+  if (!h) return nullptr;
+  memset(static_cast<void*>(h), 0, sizeof(Heap));
+  for (auto& d : h->direct) d = &g_empty_page;
+  h->id = ++g_heap_ids;
+  h->large_arena = uint8_t(h->id % kLargeArenaShards);
+  h->thread = thread;
+  registry_add(h);
+  return h;
+}
+
+// With g_heaps_lock held: the first orphan that may be used (not a fork child's dead
+// heap), taken off the list, or nullptr.
+Heap* take_orphan() {
+  Heap** link = &g_orphans;
+  while (*link && (*link)->dead) link = &(*link)->orphan_next;
+  Heap* h = *link;
+  if (h) {
+    *link = h->orphan_next;
+    h->orphan_next = nullptr;
+  }
+  return h;
+}
+
 void registry_remove(Heap* h) {
   if (h->reg_prev) h->reg_prev->reg_next = h->reg_next;
   else g_registry = h->reg_next;
@@ -96,17 +122,22 @@ bool remote_contains(uintptr_t list, const Block* b, size_t limit) {
   return false;
 }
 
-bool block_is_free(Heap* heap, Page* page, Block* b) {
+bool on_page_lists(const Page* page, const Block* b) {
   size_t limit = size_t(page->reserved) + 1;
-  return list_contains(page->free, b, limit) || list_contains(page->local_free, b, limit) ||
+  return list_contains(page->free, b, limit) || list_contains(page->local_free, b, limit);
+}
+
+bool block_is_free(Heap* heap, Page* page, Block* b) {
+  return on_page_lists(page, b) ||
          remote_contains(heap->remote.load(std::memory_order_acquire), b, SIZE_MAX >> 1);
 }
 
+// The owner's free (heap_free's push, out of line for the slow paths).
 void free_to_page(Heap* heap, Page* page, Block* b) {
   b->key = reinterpret_cast<uintptr_t>(heap);
   b->next = page->local_free;
   page->local_free = b;
-  if (--page->used == 0) heap_free_local_slow(heap, page, nullptr);
+  if (--page->used == 0) heap_page_unused(heap, page);
 }
 
 // Blocks other threads freed for us: put them on their pages' local lists.
@@ -120,9 +151,7 @@ void drain_remote(Heap* heap) {
     Page* page = page_of(b, segmap_get(b));
     if (PM_UNLIKELY(suspect)) {
       // A second free of b is in flight if b is already free or appears again later here.
-      size_t limit = size_t(page->reserved) + 1;
-      if (list_contains(page->free, b, limit) || list_contains(page->local_free, b, limit) ||
-          remote_contains(list, b, (size_t{1} << 24))) {
+      if (on_page_lists(page, b) || remote_contains(list, b, size_t{1} << 24)) {
         report_misuse(Misuse::kDoubleFree, b, "free");
         continue;  // warn mode: drop the duplicate
       }
@@ -179,15 +208,7 @@ void* shared_malloc(unsigned cls, bool blocking) noexcept {
   owner.store(self, std::memory_order_relaxed);
   if (!g_signal_heap) {
     LockGuard g(g_heaps_lock);
-    Heap* h = heap_storage_alloc();
-    if (h) {
-      memset(static_cast<void*>(h), 0, sizeof(Heap));
-      for (auto& d : h->direct) d = &g_empty_page;
-      h->id = ++g_heap_ids;
-      h->thread = 1;  // never a real thread: never orphaned
-      registry_add(h);
-    }
-    g_signal_heap = h;
+    g_signal_heap = heap_new(1);  // never a real thread: never orphaned
   }
   void* p = g_signal_heap ? heap_malloc_class_guarded(g_signal_heap, cls) : nullptr;
   owner.store(0, std::memory_order_relaxed);
@@ -238,9 +259,6 @@ void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
     }
     page_extend(page);
     queue_push_front(heap, cls, page);
-  } else if (page != q.first) {
-    queue_remove(heap, cls, page);
-    queue_push_front(heap, cls, page);
   }
   Block* b = page->free;
   page->free = b->next;
@@ -263,29 +281,23 @@ void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
 
 // ---- free -----------------------------------------------------------------------------------
 
-void heap_free_local_slow(Heap* heap, Page* page, Block* b) noexcept {
+void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept {
   ReentryGuard guard;
-  if (b) {
-    // b carries our freed key: a double free unless that is a coincidence of user data.
-    if (block_is_free(heap, page, b)) {
-      report_misuse(Misuse::kDoubleFree, b, "free");
-      return;
-    }
-    b->key = reinterpret_cast<uintptr_t>(heap);
-    b->next = page->local_free;
-    page->local_free = b;
-    if (--page->used != 0) return;
-  }
-  if (page->state == PageState::kFull) {
-    page->used = page->full_used - 1;
-    page->state = PageState::kQueued;
-    if (page->used == 0) {  // its only block came back: nothing to queue it for
-      if (heap->queues[page->class_idx].first) page_free(heap, page, os::now_ms());
-      else queue_push_back(heap, page->class_idx, page);
-      return;
-    }
-    queue_push_back(heap, page->class_idx, page);
+  // b carries our freed key: a double free unless that is a coincidence of user data.
+  if (block_is_free(heap, page, b)) {
+    report_misuse(Misuse::kDoubleFree, b, "free");
     return;
+  }
+  free_to_page(heap, page, b);
+}
+
+void heap_page_unused(Heap* heap, Page* page) noexcept {
+  ReentryGuard guard;
+  if (page->state == PageState::kFull) {
+    page->state = PageState::kQueued;
+    page->used = page->full_used - 1;
+    queue_push_back(heap, page->class_idx, page);  // current (+1) if its queue was empty
+    if (page->used != 0) return;
   }
   page_retire(heap, page, os::now_ms());
 }
@@ -335,22 +347,10 @@ Heap* heap_get_or_init() noexcept {
   {
     LockGuard g(g_heaps_lock);
     // A new thread takes over the heap of an exited one, with its pages and pending frees.
-    Heap** link = &g_orphans;
-    while (*link && (*link)->dead) link = &(*link)->orphan_next;
-    h = *link;
-    if (h) {
-      *link = h->orphan_next;
-    } else {
-      h = heap_storage_alloc();
-      if (!h) return nullptr;
-      memset(static_cast<void*>(h), 0, sizeof(Heap));
-      for (auto& d : h->direct) d = &g_empty_page;
-      h->id = ++g_heap_ids;
-      h->large_arena = uint8_t(h->id % kLargeArenaShards);
-      registry_add(h);
-    }
-    h->orphan_next = nullptr;
-    h->thread = thread_pointer();
+    h = take_orphan();
+    if (h) h->thread = thread_pointer();
+    else h = heap_new(thread_pointer());
+    if (!h) return nullptr;
   }
   tl_heap = h;
   runtime_thread_started(h);  // arranges heap_thread_exit at thread exit
@@ -395,12 +395,8 @@ void heaps_reclaim_orphans(bool all) noexcept {
     Heap* h;
     {
       LockGuard g(g_heaps_lock);
-      Heap** link = &g_orphans;
-      while (*link && (*link)->dead) link = &(*link)->orphan_next;
-      h = *link;
+      h = take_orphan();  // claimed: nobody else touches it until it is back
       if (!h) return;
-      *link = h->orphan_next;  // claimed: nobody else touches it until it is back
-      h->orphan_next = nullptr;
     }
     drain_remote(h);
     // Pages that became empty went back to their segments in the drain; release the

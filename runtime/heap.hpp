@@ -75,7 +75,10 @@ inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin
 void* heap_malloc_slow(Heap* heap, size_t size) noexcept;
 void* heap_malloc_class(Heap* heap, unsigned cls) noexcept;  // pool class, any size up to kPoolMax
 void heap_free_slow(void* p) noexcept;
-void heap_free_local_slow(Heap* heap, Page* page, Block* b) noexcept;
+// A block that carries the freed key: report it if it is free already, else free it.
+void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept;
+// `used` reached 0: a full page goes back to its queue, an empty one is retired.
+void heap_page_unused(Heap* heap, Page* page) noexcept;
 void heap_free_remote(Page* page, Block* b) noexcept;
 void heap_collect(Heap* heap, bool force) noexcept;
 void heap_tick(Heap* heap) noexcept;  // apply the decay if its time has come
@@ -122,7 +125,7 @@ PM_INLINE void heap_free(void* p) {
   Block* b = static_cast<Block*>(p);
   Heap* heap = tl_heap;
   if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);  // atomic: no guard
-  if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_local_slow(heap, page, b);
+  if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_suspect(heap, page, b);
   b->key = reinterpret_cast<uintptr_t>(heap);
   tl_heap = &g_reentry_heap;
   std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -130,7 +133,7 @@ PM_INLINE void heap_free(void* p) {
   page->local_free = b;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
-  if (PM_UNLIKELY(--page->used == 0)) heap_free_local_slow(heap, page, nullptr);
+  if (PM_UNLIKELY(--page->used == 0)) heap_page_unused(heap, page);
 }
 
 }  // namespace pm
