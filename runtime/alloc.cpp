@@ -10,6 +10,7 @@
 #include "large.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "reclaim.hpp"
 #include "segment.hpp"
 
 namespace pm {
@@ -40,10 +41,19 @@ void* alloc_any(size_t size, bool* zeroed) {
   Heap* h = heap_or_fail();
   if (!h) return nullptr;
   heap_tick(h);
-  bool wait = may_wait();
-  ReentryGuard guard;  // a signal handler interrupting the locked part must not wait for it
-  if (size <= large_limit()) return large_malloc(size, 0, h->large_arena, zeroed, wait);
-  return huge_malloc(size, 0, zeroed, wait);
+  LockedPath locked;  // a signal handler interrupting the locked part must not wait for it
+  if (size <= large_limit()) return large_malloc(size, 0, h->large_arena, zeroed, locked.may_wait);
+  return huge_malloc(size, 0, zeroed, locked.may_wait);
+}
+}  // namespace
+
+namespace {
+// The usable size of a block alloc_any just returned for `size`, from the request alone
+// where the layout fixes it (no metadata lookup, no lock).
+size_t fresh_usable_size(void* p, size_t size) {
+  if (size <= kPoolMax) return kBlockSize[size_class(size)];
+  if (size <= large_limit()) return (size + kUnit - 1) & ~(kUnit - 1);
+  return usable_size(p);  // a reused huge mapping may be larger than asked
 }
 }  // namespace
 
@@ -62,12 +72,12 @@ void* alloc_zeroed(size_t count, size_t size) noexcept {
   // zeros too.
   if (total <= kDirectMax) {
     void* p = heap_malloc_small(total);
-    if (p) memset(p, 0, usable_size(p));
+    if (p) memset(p, 0, kBlockSize[size_class(total)]);
     return p;
   }
   bool zeroed;
   void* p = alloc_any(total, &zeroed);
-  if (p && !zeroed) memset(p, 0, usable_size(p));  // fresh pages are zero already
+  if (p && !zeroed) memset(p, 0, fresh_usable_size(p, total));  // fresh pages are zero already
   return p;
 }
 
@@ -87,15 +97,14 @@ void* alloc_aligned(size_t align, size_t size) noexcept {
       if (kBlockSize[c] % align == 0) return heap_malloc_class(h, c);
   }
   bool zeroed;
-  bool wait = may_wait();
-  ReentryGuard guard;
+  LockedPath locked;
   size_t need = size < kPoolMax + 1 ? kPoolMax + 1 : size;
   if (need <= large_limit() && align <= kSegmentSize / 4 &&
       need / kUnit + align / kUnit <= large_max_size() / kUnit) {
-    void* p = large_malloc(need, align, h->large_arena, &zeroed, wait);
+    void* p = large_malloc(need, align, h->large_arena, &zeroed, locked.may_wait);
     if (p) return p;
   }
-  return huge_malloc(size, align, &zeroed, wait);
+  return huge_malloc(size, align, &zeroed, locked.may_wait);
 }
 
 size_t usable_size(const void* p) noexcept {
@@ -106,9 +115,8 @@ size_t usable_size(const void* p) noexcept {
   }
   if (mv == kMapLarge) return large_usable_size(p);
   if (mv == kMapHuge) {
-    bool wait = may_wait();
-    ReentryGuard guard;
-    return huge_usable_size(p, wait);
+    LockedPath locked;
+    return huge_usable_size(p, locked.may_wait);
   }
   return 0;
 }
@@ -141,22 +149,20 @@ void* realloc_block(void* p, size_t size) noexcept {
       report_misuse(Misuse::kInvalidPointer, p, "realloc");
       return nullptr;
     }
-    bool wait = may_wait();
-    ReentryGuard guard;
-    if (size > kPoolMax && size <= large_limit() && large_resize_in_place(p, size, wait)) return p;
+    LockedPath locked;
+    if (size > kPoolMax && size <= large_limit() && large_resize_in_place(p, size, locked.may_wait)) return p;
   } else if (mv == kMapHuge) {
-    bool wait = may_wait();
-    ReentryGuard guard;
-    old = huge_usable_size(p, wait);
+    LockedPath locked;
+    old = huge_usable_size(p, locked.may_wait);
     if (old == 0) {
-      if (!wait) {  // the table is locked by the code this handler interrupted
+      if (!locked.may_wait) {  // the table is locked by the code this handler interrupted
         errno = ENOMEM;
         return nullptr;
       }
       report_misuse(Misuse::kInvalidPointer, p, "realloc");
       return nullptr;
     }
-    if (size > large_limit()) return huge_realloc(p, size, wait);  // mremap: no copy
+    if (size > large_limit()) return huge_realloc(p, size, locked.may_wait);  // mremap: no copy
   } else {
     report_misuse(Misuse::kInvalidPointer, p, "realloc");
     return nullptr;
@@ -183,15 +189,11 @@ void free_checked(void* p, size_t size, size_t align, const char* where) noexcep
 }
 
 int trim() noexcept {
-  size_t before = os::purged_bytes() + (size_t(-1) - os::mapped_bytes());
+  size_t purged = os::purged_bytes(), mapped = os::mapped_bytes();
   heap_collect(tl_heap, true);
   heaps_reclaim_orphans(true);
-  uint64_t now = os::now_ms();
-  large_purge(now, true);
-  huge_purge(now, true);
-  segment_cache_purge(now, true);
-  size_t after = os::purged_bytes() + (size_t(-1) - os::mapped_bytes());
-  return after != before ? 1 : 0;
+  purge_shared(os::now_ms(), true);
+  return os::purged_bytes() > purged || os::mapped_bytes() < mapped ? 1 : 0;
 }
 
 }  // namespace pm

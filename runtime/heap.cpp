@@ -16,6 +16,7 @@
 #include "options.hpp"
 #include "os.hpp"
 #include "page.hpp"
+#include "reclaim.hpp"
 
 namespace pm {
 
@@ -173,11 +174,7 @@ void heap_tick(Heap* heap) noexcept {
   heap_purge(heap, now, false);
   uint64_t due = next_global.load(std::memory_order_relaxed);
   if (now >= due && next_global.compare_exchange_strong(due, now + options().decay_ms / 4 + 1)) {
-    if (options().purge) {
-      segment_cache_purge(now, false);
-      large_purge(now, false);
-      huge_purge(now, false);
-    }
+    if (options().purge) purge_shared(now, false);
   }
 }
 
@@ -327,10 +324,9 @@ void heap_free_slow(void* p) noexcept {
     return;
   }
   if (mv == kMapLarge || mv == kMapHuge) {
-    bool wait = may_wait();
-    ReentryGuard guard;  // a signal handler interrupting the locked part must not wait for it
-    if (mv == kMapLarge) large_free(p, "free", wait);
-    else huge_free(p, "free", wait);
+    LockedPath locked;  // a signal handler interrupting the locked part must not wait for it
+    if (mv == kMapLarge) large_free(p, "free", locked.may_wait);
+    else huge_free(p, "free", locked.may_wait);
     return;
   }
   report_misuse(Misuse::kInvalidPointer, p, "free");

@@ -69,6 +69,13 @@ struct ReentryGuard {
 // may hold must not be waited for.
 inline bool may_wait() { return tl_heap != &g_reentry_heap; }
 
+// Entering a locked path (a large arena, the huge table): whether this call may wait for
+// the lock, and the mark that tells a signal handler interrupting it not to.
+struct LockedPath {
+  bool may_wait = pm::may_wait();
+  ReentryGuard guard;
+};
+
 inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()); }
 
 // Slow paths (heap.cpp).
