@@ -118,10 +118,6 @@ bool take(bool may_wait) {
   return true;
 }
 
-struct Unlock {
-  ~Unlock() { g_lock.unlock(); }
-};
-
 // Huge blocks mapped by signal handlers while the code they interrupted held the table's
 // lock: recorded here without a lock (claim a slot with a CAS, then publish the address).
 struct SignalSlot {
@@ -180,7 +176,7 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait) {
     return signal_map(ms, align);
   }
   {
-    Unlock u;
+    LockRelease release(g_lock);
     // Reuse a cached mapping that is big enough but not wastefully so.
     for (auto& c : g_cache) {
       if (!c || (c & (align - 1))) continue;
@@ -206,7 +202,7 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait) {
   if (!p && may_wait && reclaim_address_space()) p = os::map_aligned(ms, align);
   if (!p) return nullptr;
   take(true);  // the first take succeeded: the interrupted code (if any) does not hold it
-  Unlock u;
+  LockRelease release(g_lock);
   if (!insert(reinterpret_cast<uintptr_t>(p), ms)) {
     os::unmap(p, ms);
     errno = ENOMEM;
@@ -260,14 +256,14 @@ void huge_free(void* p, const char* where, bool may_wait) {
                                                std::memory_order_relaxed));
     return;
   }
-  Unlock u;
+  LockRelease release(g_lock);
   free_locked(p, where, os::now_ms());
 }
 
 size_t huge_usable_size(const void* p, bool may_wait) {
   if (SignalSlot* slot = signal_find(p)) return slot->size;
   if (!take(may_wait)) return 0;
-  Unlock u;
+  LockRelease release(g_lock);
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
   return e && !e->cached ? e->size : 0;
 }
@@ -293,7 +289,7 @@ void* huge_realloc(void* p, size_t new_size, bool may_wait) {
     return nullptr;
   }
   {
-    Unlock u;
+    LockRelease release(g_lock);
     Entry* e = find(reinterpret_cast<uintptr_t>(p));
     if (!e || e->cached) return nullptr;
     if (e->size == ms) return p;
@@ -307,7 +303,7 @@ void* huge_realloc(void* p, size_t new_size, bool may_wait) {
     return nullptr;
   }
   take(true);  // the block has moved: its entry must follow, whatever the wait
-  Unlock u;
+  LockRelease release(g_lock);
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
   g_live_bytes += ms - old;
   if (q == p) {

@@ -263,10 +263,7 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
     idx = (idx + k) % kArenas;
   }
   Arena& a = g_arenas[idx];
-  struct Unlock {
-    Lock& l;
-    ~Unlock() { l.unlock(); }
-  } unlock{a.lock};
+  LockRelease release(a.lock);
   uint32_t need = uint32_t(units + slack);
   UnitMeta* m = find_span(a, need);
   if (!m) {
@@ -353,10 +350,7 @@ bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
   LargeSegment* s = seg_of(p);
   Arena& a = g_arenas[s->arena % kArenas];
   if (!acquire(a, may_wait)) return false;
-  struct Unlock {
-    Lock& l;
-    ~Unlock() { l.unlock(); }
-  } unlock{a.lock};
+  LockRelease release(a.lock);
   unsigned u;
   uint8_t state;
   if (!lookup(p, &s, &u, &state)) return false;

@@ -39,6 +39,15 @@ class Lock {
   std::atomic<int> state_{0};
 };
 
+// Releases a lock that is already held (taken conditionally, e.g. with try_lock).
+struct LockRelease {
+  explicit LockRelease(Lock& l) : lock(l) {}
+  ~LockRelease() { lock.unlock(); }
+  LockRelease(const LockRelease&) = delete;
+  LockRelease& operator=(const LockRelease&) = delete;
+  Lock& lock;
+};
+
 struct LockGuard {
   explicit LockGuard(Lock& l) : lock(l) { lock.lock(); }
   ~LockGuard() { lock.unlock(); }

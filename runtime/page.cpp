@@ -57,6 +57,13 @@ void dirty_append(Heap* heap, Page* page) {
   heap->dirty_last = page;
 }
 
+// A free page's memory goes back to the OS; it is no longer on the dirty list.
+void purge_page(Heap* heap, Page* page) {
+  Segment* seg = segment_of(page);
+  os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
+  dirty_unlink(heap, page);
+}
+
 void avail_add(Heap* heap, Segment* seg) {
   Segment** head = &heap->avail[seg->kind == SegmentKind::kSmall ? 0 : 1];
   seg->prev = nullptr;
@@ -235,9 +242,7 @@ void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now) 
       queue_remove(heap, cls, page);  // drops the +1: used is 0
       bool segment_gone = page_free(heap, page, since);
       if (!segment_gone && (purge_now || now >= since + decay)) {  // expired: purge it now
-        Segment* seg = segment_of(page);
-        os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
-        dirty_unlink(heap, page);
+        purge_page(heap, page);
       }
     }
   }
@@ -249,9 +254,7 @@ void heap_purge(Heap* heap, uint64_t now, bool force) {
   uint64_t decay = options().decay_ms;
   while (Page* page = heap->dirty_first) {
     if (!force && now < page->freed_at + decay) break;
-    Segment* seg = segment_of(page);
-    os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
-    dirty_unlink(heap, page);
+    purge_page(heap, page);
   }
 }
 
