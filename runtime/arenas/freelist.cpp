@@ -155,17 +155,22 @@ bool splittable(const Arena *a, uint64_t have, uint64_t need) {
   return (a->flags & kSplit) && have - need >= a->min_split;
 }
 
-// Hands out the free block b (already off its list), split to `need` when allowed.
-void use_block(Arena *a, uint64_t b, uint64_t size, uint64_t need) {
-  uint64_t prev_used = word(a, b) & kPrevUsed;
+// Marks the `size` bytes at b used, giving the tail beyond `need` back when it may be
+// split off; returns the size the block keeps.
+uint64_t settle_used(Arena *a, uint64_t b, uint64_t size, uint64_t need, uint64_t prev_used) {
   if (splittable(a, size, need)) {
     word(a, b) = make(a, b, need, kUsed | prev_used);
     free_region(a, b + need, size - need, kPrevUsed);
-    size = need;
-  } else {
-    word(a, b) = make(a, b, size, kUsed | prev_used);
-    set_prev_used(a, b + size, true);
+    return need;
   }
+  word(a, b) = make(a, b, size, kUsed | prev_used);
+  set_prev_used(a, b + size, true);
+  return size;
+}
+
+// Hands out the free block b (already off its list), split to `need` when allowed.
+void use_block(Arena *a, uint64_t b, uint64_t size, uint64_t need) {
+  size = settle_used(a, b, size, need, word(a, b) & kPrevUsed);
   a->used_count++;
   a->used_bytes += size;
 }
@@ -379,14 +384,7 @@ PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
   if (nb != a->top && !(nh & kUsed) && size + bsize(nh) >= need) {  // absorb a free neighbour
     uint64_t total = size + bsize(nh);
     remove(a, nb, bsize(nh));
-    if (splittable(a, total, need)) {
-      word(a, b) = make(a, b, need, kUsed | prev_used);
-      free_region(a, b + need, total - need, kPrevUsed);
-      total = need;
-    } else {
-      word(a, b) = make(a, b, total, kUsed | prev_used);
-      set_prev_used(a, b + total, true);
-    }
+    total = settle_used(a, b, total, need, prev_used);
     a->used_bytes += total - size;
     return ptr;
   }
