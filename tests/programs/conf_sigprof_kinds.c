@@ -99,20 +99,7 @@ static long loop(uint64_t seed)
         case 1: case 2: case 3: n[i] = (64 << 10) + (size_t)((r >> 20) % (1 << 20)); break;
         default: n[i] = 1 + (size_t)((r >> 20) % 3000);
         }
-        if (r & 0x100) {
-            p[i] = malloc(n[i] / 2 + 1);
-            if (!p[i]) pmt_fail("malloc returned NULL");
-            pmt_fill(p[i], HEAD(n[i] / 2 + 1));
-            void *q = realloc(p[i], n[i]);
-            if (!q) pmt_fail("realloc returned NULL");
-            pmt_check_realloc(q, HEAD(n[i] / 2 + 1), n[i], p[i], "main loop");
-            p[i] = q;
-        } else {
-            p[i] = (r & 0x200) ? calloc(1, n[i]) : malloc(n[i]);
-            if (!p[i]) pmt_fail("malloc(%zu) returned NULL", n[i]);
-        }
-        pmt_owned(p[i], "main loop malloc");
-        pmt_fill(p[i], HEAD(n[i]));
+        p[i] = pmt_new_block(n[i], HEAD(n[i]), (r & 0x100) != 0, (r & 0x200) != 0);
         ops++;
     }
     for (int i = 0; i < N; i++)
@@ -134,21 +121,14 @@ int main(int argc, char **argv)
     signal(SIGALRM, on_watchdog);
     alarm(30);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_prof;
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGPROF, &sa, NULL);
-    struct itimerval it = {{0, 100}, {0, 100}};
-    setitimer(ITIMER_PROF, &it, NULL);
+    pmt_prof_timer(on_prof);
 
     pthread_t tid[8];
     if (extra > 8) extra = 8;
     for (long t = 0; t < extra; t++) pthread_create(&tid[t], NULL, thread_loop, (void *)t);
     long ops = loop(1);
     for (long t = 0; t < extra; t++) pthread_join(tid[t], NULL);
-    struct itimerval off = {{0, 0}, {0, 0}};
-    setitimer(ITIMER_PROF, &off, NULL);
+    pmt_prof_timer(NULL);
     alarm(0);
     for (int s = 0; s < KEEP; s++)
         if (kept[s]) { pmt_check(kept[s], 4096, "kept block"); free(kept[s]); }

@@ -21,6 +21,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -166,6 +168,44 @@ static inline uint64_t pmt_seed(uint64_t a, uint64_t b)
 }
 
 /* Parse argv[i] as a positive integer, or return the default. */
+/* A checked block of n bytes for a slot of an allocation loop: grown through realloc from
+ * half its size (contents checked across the move) when `grow`, else from malloc or, when
+ * `zeroed`, calloc; the first `head` bytes are filled with the pattern. */
+static inline void *pmt_new_block(size_t n, size_t head, int grow, int zeroed)
+{
+    void *p;
+    if (grow) {
+        size_t half = n / 2 + 1, half_head = head < half ? head : half;
+        p = malloc(half);
+        if (!p) pmt_fail("malloc returned NULL");
+        pmt_fill(p, half_head);
+        void *q = realloc(p, n);
+        if (!q) pmt_fail("realloc returned NULL");
+        pmt_check_realloc(q, half_head, n, p, "main loop");
+        p = q;
+    } else {
+        p = zeroed ? calloc(1, n) : malloc(n);
+        if (!p) pmt_fail("malloc(%zu) returned NULL", n);
+    }
+    pmt_owned(p, "main loop malloc");
+    pmt_fill(p, head);
+    return p;
+}
+
+/* ITIMER_PROF as often as the kernel allows, delivering SIGPROF to `handler`; 0 stops it. */
+static inline void pmt_prof_timer(void (*handler)(int))
+{
+    if (handler) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = handler;
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGPROF, &sa, NULL);
+    }
+    struct itimerval it = {{0, handler ? 100 : 0}, {0, handler ? 100 : 0}};
+    setitimer(ITIMER_PROF, &it, NULL);
+}
+
 static inline long pmt_arg(int argc, char **argv, int i, long dflt)
 {
     if (i >= argc) return dflt;
