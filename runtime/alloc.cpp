@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "backend.hpp"
 #include "error.hpp"
 #include "huge.hpp"
 #include "large.hpp"
@@ -22,13 +23,32 @@ size_t large_limit() {
   return t < m ? t : m;
 }
 
+// Out of memory: with no lock held (this is the entry layer), give back every cached
+// mapping so the address space it holds can serve the request. True when something was
+// released and one retry may succeed. A signal handler inside the allocator fails at once.
+bool reclaim_for_retry() {
+  if (!may_wait()) return false;
+  size_t before = os::mapped_bytes();
+  {
+    Heap* h = tl_heap;
+    ReentryGuard guard;
+    heap_collect(h, true);
+  }
+  heaps_reclaim_orphans(true);
+  purge_shared(os::now_ms(), true);
+  backend::release_all();
+  size_t after = os::mapped_bytes();
+  if (options().verbose) verbose_note("out of memory: released cached bytes", before - after);
+  return after < before;
+}
+
 Heap* heap_or_fail() {
   Heap* h = heap_get_or_init();
   if (!h) errno = ENOMEM;
   return h;
 }
 
-void* alloc_any(size_t size, bool* zeroed) {
+void* alloc_any_once(size_t size, bool* zeroed) {
   *zeroed = false;
   if (size <= kPoolMax) {
     Heap* h = heap_or_fail();
@@ -45,7 +65,20 @@ void* alloc_any(size_t size, bool* zeroed) {
   if (size <= large_limit()) return large_malloc(size, 0, h->large_arena, zeroed, locked.may_wait);
   return huge_malloc(size, 0, zeroed, locked.may_wait);
 }
+
+void* alloc_any(size_t size, bool* zeroed) {
+  void* p = alloc_any_once(size, zeroed);
+  if (PM_UNLIKELY(!p) && size <= kMaxRequest && reclaim_for_retry()) p = alloc_any_once(size, zeroed);
+  return p;
+}
 }  // namespace
+
+void* alloc_small_slow(Heap* heap, size_t size) noexcept {
+  void* p = heap_malloc_slow(heap, size);
+  if (PM_UNLIKELY(!p) && reclaim_for_retry()) p = heap_malloc_slow(tl_heap, size);
+  if (!p) errno = ENOMEM;
+  return p;
+}
 
 namespace {
 // The usable size of a block alloc_any just returned for `size`, from the request alone
@@ -71,7 +104,7 @@ void* alloc_zeroed(size_t count, size_t size) noexcept {
   // The whole usable size is zeroed, as glibc does, so a caller that uses the slack sees
   // zeros too.
   if (total <= kDirectMax) {
-    void* p = heap_malloc_small(total);
+    void* p = heap_malloc_small<alloc_small_slow>(total);
     if (p) memset(p, 0, kBlockSize[size_class(total)]);
     return p;
   }
@@ -81,8 +114,8 @@ void* alloc_zeroed(size_t count, size_t size) noexcept {
   return p;
 }
 
-void* alloc_aligned(size_t align, size_t size) noexcept {
-  if (align <= kMinAlign) return alloc(size);
+namespace {
+void* alloc_aligned_once(size_t align, size_t size) noexcept {
   if (PM_UNLIKELY(size > kMaxRequest)) {
     errno = ENOMEM;
     return nullptr;
@@ -105,6 +138,14 @@ void* alloc_aligned(size_t align, size_t size) noexcept {
     if (p) return p;
   }
   return huge_malloc(size, align, &zeroed, locked.may_wait);
+}
+}  // namespace
+
+void* alloc_aligned(size_t align, size_t size) noexcept {
+  if (align <= kMinAlign) return alloc(size);
+  void* p = alloc_aligned_once(align, size);
+  if (PM_UNLIKELY(!p) && size <= kMaxRequest && reclaim_for_retry()) p = alloc_aligned_once(align, size);
+  return p;
 }
 
 size_t usable_size(const void* p) noexcept {
@@ -152,17 +193,32 @@ void* realloc_block(void* p, size_t size) noexcept {
     LockedPath locked;
     if (size > kPoolMax && size <= large_limit() && large_resize_in_place(p, size, locked.may_wait)) return p;
   } else if (mv == kMapHuge) {
-    LockedPath locked;
-    old = huge_usable_size(p, locked.may_wait);
-    if (old == 0) {
-      if (!locked.may_wait) {  // the table is locked by the code this handler interrupted
+    bool wait;
+    {
+      LockedPath locked;
+      wait = locked.may_wait;
+      old = huge_usable_size(p, wait);
+      if (old == 0) {
+        if (!wait) {  // the table is locked by the code this handler interrupted
+          errno = ENOMEM;
+          return nullptr;
+        }
+        report_misuse(Misuse::kInvalidPointer, p, "realloc");
+        return nullptr;
+      }
+      if (size > large_limit()) {  // grown in place or moved by mremap: no copy
+        void* q = huge_realloc(p, size, wait);
+        if (q || !wait) return q;
+      }
+    }
+    if (size > large_limit()) {  // out of memory: retry once outside the locked path
+      if (!reclaim_for_retry()) {
         errno = ENOMEM;
         return nullptr;
       }
-      report_misuse(Misuse::kInvalidPointer, p, "realloc");
-      return nullptr;
+      LockedPath locked;
+      return huge_realloc(p, size, locked.may_wait);
     }
-    if (size > large_limit()) return huge_realloc(p, size, locked.may_wait);  // mremap: no copy
   } else {
     report_misuse(Misuse::kInvalidPointer, p, "realloc");
     return nullptr;
@@ -193,6 +249,7 @@ int trim() noexcept {
   heap_collect(tl_heap, true);
   heaps_reclaim_orphans(true);
   purge_shared(os::now_ms(), true);
+  backend::release_all();
   return os::purged_bytes() > purged || os::mapped_bytes() < mapped ? 1 : 0;
 }
 

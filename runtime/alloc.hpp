@@ -1,5 +1,7 @@
 // The allocator's entry points as the API and the interpose layer see them: the small
-// fast paths inline, everything else out of line (alloc.cpp).
+// fast paths inline, everything else out of line (alloc.cpp). This is the entry layer:
+// the one place that handles out of memory (drop every lock, give back what is cached,
+// retry once, then ENOMEM), so nothing below it ever reclaims while holding a lock.
 #pragma once
 #include "heap.hpp"
 
@@ -15,8 +17,12 @@ bool owns(const void* p) noexcept;
 void free_checked(void* p, size_t size, size_t align, const char* where) noexcept;
 int trim() noexcept;
 
+// The small slow path seen from the entry layer: out of memory, it gives caches back and
+// retries once.
+void* alloc_small_slow(Heap* heap, size_t size) noexcept;
+
 PM_INLINE void* alloc(size_t size) {
-  if (PM_LIKELY(size <= kDirectMax)) return heap_malloc_small(size);
+  if (PM_LIKELY(size <= kDirectMax)) return heap_malloc_small<alloc_small_slow>(size);
   return alloc_big(size);
 }
 

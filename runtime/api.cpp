@@ -46,8 +46,8 @@ PM_API int pm_posix_memalign(void** memptr, size_t alignment, size_t size) noexc
   if (!power_of_two(alignment) || alignment % sizeof(void*) != 0) return EINVAL;
   int saved = errno;
   void* p = alloc_aligned(alignment, size);
-  errno = saved;  // posix_memalign reports through its result, not errno
-  if (!p) return ENOMEM;
+  if (!p) return ENOMEM;  // errno is ENOMEM too, as glibc leaves it
+  errno = saved;
   *memptr = p;
   return 0;
 }

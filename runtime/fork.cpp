@@ -3,10 +3,19 @@
 #include <pthread.h>
 #include <sys/single_threaded.h>
 
+#include "backend.hpp"
 #include "heap.hpp"
 #include "huge.hpp"
 #include "large.hpp"
 #include "segment.hpp"
+
+// glibc's stdio list lock (exported by glibc). Its fork takes this lock after the atfork
+// prepare handlers and its own malloc's locks after it; stdio allocates while holding it
+// (and while holding a FILE's lock, which fflush(NULL) takes under it). A replacement malloc
+// must keep glibc's order, so prepare takes the list lock first (it is recursive: glibc's
+// own take then nests) and the allocator's locks after it.
+extern "C" void _IO_list_lock(void) noexcept;
+extern "C" void _IO_list_unlock(void) noexcept;
 
 namespace pm {
 
@@ -19,20 +28,26 @@ bool g_locked = false;
 void prepare() {
   g_locked = !__libc_single_threaded;
   if (!g_locked) return;
+  _IO_list_lock();
   heaps_fork_prepare();
   large_locks_acquire();
   huge_locks_acquire();
+  backend::lock_acquire();
   segment_locks_acquire();
 }
 void parent() {
   if (!g_locked) return;
   segment_locks_release();
+  backend::lock_release();
   huge_locks_release();
   large_locks_release();
   heaps_fork_parent();
+  _IO_list_unlock();
 }
+// glibc resets the list lock in the child itself.
 void child() {
   segment_locks_reset();
+  backend::lock_reset();
   huge_locks_reset();
   large_locks_reset();
   heaps_fork_child();

@@ -88,16 +88,18 @@ Heap* heap_new(uintptr_t thread) {
 }
 
 // With g_heaps_lock held: the first orphan that may be used (not a fork child's dead
-// heap), taken off the list, or nullptr.
+// heap, not being serviced), taken off the list with its servicing flag held, or nullptr.
 Heap* take_orphan() {
-  Heap** link = &g_orphans;
-  while (*link && (*link)->dead) link = &(*link)->orphan_next;
-  Heap* h = *link;
-  if (h) {
+  for (Heap** link = &g_orphans; *link; link = &(*link)->orphan_next) {
+    Heap* h = *link;
+    uint32_t idle = 0;
+    if (h->dead || !h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) continue;
     *link = h->orphan_next;
     h->orphan_next = nullptr;
+    h->orphaned = false;
+    return h;
   }
-  return h;
+  return nullptr;
 }
 
 void registry_remove(Heap* h) {
@@ -299,6 +301,22 @@ void heap_page_unused(Heap* heap, Page* page) noexcept {
   page_retire(heap, page, os::now_ms());
 }
 
+namespace {
+// A free landed in the heap of an exited thread: service that heap now (take its remote
+// frees, retire what became empty), so the memory does not wait for a new thread to adopt
+// the heap. Whoever holds the servicing flag does it; the others just leave their frees.
+PM_NOINLINE void service_orphan(Heap* h) noexcept {
+  uint32_t idle = 0;
+  if (!h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) return;
+  if (h->orphaned && !h->dead) {
+    ReentryGuard guard;
+    drain_remote(h);
+    heap_release_current(h, os::now_ms(), true, false);
+  }
+  h->servicing.store(0, std::memory_order_release);
+}
+}  // namespace
+
 void heap_free_remote(Page* page, Block* b) noexcept {
   Heap* owner = page->heap;
   if (PM_UNLIKELY(owner == nullptr)) {  // the page is free: b was never handed out
@@ -313,6 +331,7 @@ void heap_free_remote(Page* page, Block* b) noexcept {
   } while (!owner->remote.compare_exchange_weak(head, reinterpret_cast<uintptr_t>(b) | tag,
                                                 std::memory_order_release,
                                                 std::memory_order_relaxed));
+  if (PM_UNLIKELY(__atomic_load_n(&owner->thread, __ATOMIC_RELAXED) == 0)) service_orphan(owner);
 }
 
 void heap_free_slow(void* p) noexcept {
@@ -321,6 +340,10 @@ void heap_free_slow(void* p) noexcept {
   if (mv >= kMapPoolMin) {
     Page* page = page_of(p, mv);
     report_misuse(page->block_size ? Misuse::kUnalignedPointer : Misuse::kInvalidPointer, p, "free");
+    return;
+  }
+  if (mv == kMapFree && (reinterpret_cast<uintptr_t>(p) & kSegmentMask) == 0) {
+    report_misuse(Misuse::kDoubleFree, p, "free");  // a huge block already given back
     return;
   }
   if (mv == kMapLarge || mv == kMapHuge) {
@@ -344,8 +367,12 @@ Heap* heap_get_or_init() noexcept {
     LockGuard g(g_heaps_lock);
     // A new thread takes over the heap of an exited one, with its pages and pending frees.
     h = take_orphan();
-    if (h) h->thread = thread_pointer();
-    else h = heap_new(thread_pointer());
+    if (h) {
+      h->thread = thread_pointer();
+      h->servicing.store(0, std::memory_order_release);
+    } else {
+      h = heap_new(thread_pointer());
+    }
     if (!h) return nullptr;
   }
   tl_heap = h;
@@ -373,6 +400,7 @@ void heap_thread_exit(Heap* heap) noexcept {
     heap->orphan_next = g_free_heaps;
     g_free_heaps = heap;
   } else {
+    heap->orphaned = true;
     heap->orphan_next = g_orphans;
     g_orphans = heap;
   }
@@ -411,7 +439,9 @@ void heaps_reclaim_orphans(bool all) noexcept {
         Heap** link = &g_orphans;
         while (*link) link = &(*link)->orphan_next;
         *link = h;
+        h->orphaned = true;
       }
+      h->servicing.store(0, std::memory_order_release);
     }
   }
 }

@@ -14,7 +14,7 @@ struct PageQueue {
 };
 
 struct Heap {
-  // direct[(size + 15) / 16] is the page that serves `size` now (kEmptyPage when none),
+  // direct[(size + 15) / 16] is the page that serves `size` now (g_empty_page when none),
   // so a small malloc is two loads before the pop. Keep it first.
   Page* direct[kDirectSlots];
   PageQueue queues[kClassCount];
@@ -27,11 +27,17 @@ struct Heap {
   Page* dirty_last;
   uint64_t active[2];               // classes with a non-empty queue (bit per class)
   uint64_t next_tick_ms;            // next time the slow path applies the decay
+  size_t page_bytes;                // bytes of the heap's pages that serve a class
+  size_t dirty_bytes;               // bytes of its free pages still resident
   uint32_t slow_calls;
   uint32_t segment_count;
   uint32_t id;
   uint8_t large_arena;
   bool dead;                        // fork child: belongs to a thread that no longer exists
+  bool orphaned;                    // on the orphan list (written under the heaps lock)
+  // Held by whoever services the heap while its thread is gone: the thread that adopts it,
+  // the reclaim of orphans, or a thread whose free landed in it (see heap_free_remote).
+  std::atomic<uint32_t> servicing;
   Heap* reg_next;                   // registry of all heaps
   Heap* reg_prev;
   Heap* orphan_next;
@@ -102,10 +108,10 @@ void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept;
 // ---- fast paths ---------------------------------------------------------------------------
 
 // Between the two stores to tl_heap a signal handler that allocates is sent elsewhere, so
-// the pop and the push below are never interleaved with the handler's own.
-// Between the two stores to tl_heap a signal handler that allocates is sent elsewhere, so
 // the pop and the push below are never interleaved with the handler's own. What follows
 // the second store touches only the block just taken or is a single read-modify-write.
+// Slow: where a miss goes (the entry layer passes its own, which retries out of memory).
+template <void* (*Slow)(Heap*, size_t) noexcept = heap_malloc_slow>
 PM_INLINE void* heap_malloc_small(size_t size) {
   Heap* heap = tl_heap;
   tl_heap = &g_reentry_heap;
@@ -114,7 +120,7 @@ PM_INLINE void* heap_malloc_small(size_t size) {
   Block* b = page->free;
   if (PM_UNLIKELY(b == nullptr)) {
     tl_heap = heap;
-    return heap_malloc_slow(heap, size);
+    return Slow(heap, size);
   }
   page->free = b->next;
   std::atomic_signal_fence(std::memory_order_seq_cst);

@@ -1,5 +1,6 @@
-// Huge blocks: one mapping each, found through an open-addressing hash table keyed by
-// address (linear probing, backward-shift deletion, grown at half load).
+// Huge blocks: spans of whole segments from the backend (which reuses freed ones), found
+// through an open-addressing hash table keyed by address (linear probing, backward-shift
+// deletion, grown at half load).
 #include "huge.hpp"
 
 #include <errno.h>
@@ -8,10 +9,10 @@
 #include <atomic>
 
 #include "error.hpp"
+#include "backend.hpp"
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
-#include "reclaim.hpp"
 #include "segment.hpp"
 
 namespace pm {
@@ -19,20 +20,14 @@ namespace pm {
 namespace {
 struct Entry {
   uintptr_t addr;  // 0: empty slot
-  size_t size;     // bytes mapped
-  uint64_t freed_at;
-  bool cached;     // freed, kept mapped for reuse
+  size_t size;     // usable bytes (the request rounded up to a page)
+  size_t segs;     // backend segments the block holds
 };
-
-constexpr size_t kCacheSlots = 8;
-constexpr size_t kCacheMaxBytes = size_t{256} << 20;
 
 Lock g_lock;
 Entry* g_table = nullptr;
 size_t g_cap = 0;  // power of two
 size_t g_count = 0;
-uintptr_t g_cache[kCacheSlots];  // addresses of cached entries, 0 = empty
-size_t g_cached_bytes = 0;
 size_t g_live_bytes = 0;
 size_t g_live_blocks = 0;
 
@@ -64,9 +59,9 @@ bool grow() {
   return true;
 }
 
-bool insert(uintptr_t a, size_t size) {
+bool insert(uintptr_t a, size_t size, size_t segs) {
   if ((g_count + 1) * 2 > g_cap && !grow()) return false;
-  place(g_table, g_cap, Entry{a, size, 0, false});
+  place(g_table, g_cap, Entry{a, size, segs});
   ++g_count;
   return true;
 }
@@ -88,15 +83,8 @@ void erase(Entry* e) {
   --g_count;
 }
 
-void unmap_entry(Entry* e) {
-  uintptr_t a = e->addr;
-  size_t size = e->size;
-  segmap_set(reinterpret_cast<void*>(a), kMapNone);
-  erase(e);
-  os::unmap(reinterpret_cast<void*>(a), size);
-}
-
 size_t map_size(size_t size) { return (size + kOsPage - 1) & ~(kOsPage - 1); }
+size_t segs_of(size_t bytes) { return (bytes + kSegmentSize - 1) >> kSegmentShift; }
 
 std::atomic<void*> g_deferred{nullptr};  // frees that could not take the lock (handlers)
 void free_locked(void* p, const char* where, uint64_t now);
@@ -132,11 +120,13 @@ void* signal_map(size_t ms, size_t align) {
   for (auto& slot : g_signal_slots) {
     uintptr_t expected = 0;
     if (!slot.addr.compare_exchange_strong(expected, 1, std::memory_order_acquire)) continue;
-    void* p = os::map_aligned(ms, align);
+    bool zeroed;
+    void* p = backend::alloc(segs_of(ms), align >> kSegmentShift, &zeroed, false);
     if (!p) {
       slot.addr.store(0, std::memory_order_release);
       return nullptr;
     }
+    if (!zeroed) memset(p, 0, ms);  // the handler's caller may be calloc
     slot.size = ms;
     g_signal_count.fetch_add(1, std::memory_order_relaxed);
     slot.addr.store(reinterpret_cast<uintptr_t>(p), std::memory_order_release);
@@ -157,10 +147,9 @@ SignalSlot* signal_find(const void* p) {
 void signal_unmap(SignalSlot* slot) {
   void* p = reinterpret_cast<void*>(slot->addr.load(std::memory_order_relaxed));
   size_t size = slot->size;
-  segmap_set(p, kMapNone);
   g_signal_count.fetch_sub(1, std::memory_order_relaxed);
   slot->addr.store(0, std::memory_order_release);
-  os::unmap(p, size);
+  backend::release(p, segs_of(size));
 }
 }  // namespace
 
@@ -175,70 +164,37 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait) {
     *zeroed = true;
     return signal_map(ms, align);
   }
-  {
-    LockRelease release(g_lock);
-    // Reuse a cached mapping that is big enough but not wastefully so.
-    for (auto& c : g_cache) {
-      if (!c || (c & (align - 1))) continue;
-      Entry* e = find(c);
-      if (e->size >= ms && e->size - ms <= ms / 4) {
-        c = 0;
-        e->cached = false;
-        g_cached_bytes -= e->size;
-        g_live_bytes += e->size;
-        g_live_blocks++;
-        *zeroed = false;
-        return reinterpret_cast<void*>(e->addr);
-      }
-    }
-  }
-  size_t limit = options().reserve_limit;
-  if (limit && os::mapped_bytes() + ms > limit) {
-    if (options().verbose) verbose_note("reserve_limit reached, mapped bytes", os::mapped_bytes());
-    errno = ENOMEM;
-    return nullptr;
-  }
-  void* p = os::map_aligned(ms, align);
-  if (!p && may_wait && reclaim_address_space()) p = os::map_aligned(ms, align);
-  if (!p) return nullptr;
+  g_lock.unlock();  // the table is only needed once the block exists
+  size_t segs = segs_of(ms);
+  void* p = backend::alloc(segs, align >> kSegmentShift, zeroed, may_wait);
+  if (!p) return nullptr;  // ENOMEM: the entry layer decides whether to retry
   take(true);  // the first take succeeded: the interrupted code (if any) does not hold it
   LockRelease release(g_lock);
-  if (!insert(reinterpret_cast<uintptr_t>(p), ms)) {
-    os::unmap(p, ms);
+  if (!insert(reinterpret_cast<uintptr_t>(p), ms, segs)) {
+    backend::release(p, segs);
     errno = ENOMEM;
     return nullptr;
   }
   g_live_bytes += ms;
   g_live_blocks++;
   segmap_set(p, kMapHuge);
-  *zeroed = true;
   return p;
 }
 
 namespace {
-// With the lock held: cache or unmap the block, or report why it cannot be freed.
-void free_locked(void* p, const char* where, uint64_t now) {
-  uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  Entry* e = find(a);
-  if (e && !e->cached) {
+// With the lock held: give the block back to the backend, or report why it cannot be.
+void free_locked(void* p, const char* where, uint64_t) {
+  Entry* e = find(reinterpret_cast<uintptr_t>(p));
+  if (e) {
+    size_t segs = e->segs;
     g_live_bytes -= e->size;
     g_live_blocks--;
-    if (options().purge && e->size <= kCacheMaxBytes - g_cached_bytes) {
-      for (auto& c : g_cache) {
-        if (c) continue;
-        c = a;
-        e->cached = true;
-        e->freed_at = now;
-        g_cached_bytes += e->size;
-        return;
-      }
-    }
-    unmap_entry(e);
+    erase(e);
+    backend::release(p, segs);
     return;
   }
-  Misuse bad = e ? Misuse::kDoubleFree : Misuse::kInvalidPointer;
   g_lock.unlock();  // the report may abort: do not hold the lock there
-  report_misuse(bad, p, where);
+  report_misuse(Misuse::kInvalidPointer, p, where);
   g_lock.lock();
 }
 }  // namespace
@@ -257,7 +213,7 @@ void huge_free(void* p, const char* where, bool may_wait) {
     return;
   }
   LockRelease release(g_lock);
-  free_locked(p, where, os::now_ms());
+  free_locked(p, where, 0);
 }
 
 size_t huge_usable_size(const void* p, bool may_wait) {
@@ -265,7 +221,7 @@ size_t huge_usable_size(const void* p, bool may_wait) {
   if (!take(may_wait)) return 0;
   LockRelease release(g_lock);
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
-  return e && !e->cached ? e->size : 0;
+  return e ? e->size : 0;
 }
 
 
@@ -275,7 +231,6 @@ void* huge_realloc(void* p, size_t new_size, bool may_wait) {
     return nullptr;
   }
   size_t ms = map_size(new_size);
-  size_t old;
   if (SignalSlot* slot = signal_find(p)) {  // rare: move it into an ordinary block
     bool zeroed;
     void* q = huge_malloc(new_size, 0, &zeroed, may_wait);
@@ -288,53 +243,57 @@ void* huge_realloc(void* p, size_t new_size, bool may_wait) {
     errno = ENOMEM;
     return nullptr;
   }
+  size_t segs, old;
+  size_t new_segs = segs_of(ms);
   {
     LockRelease release(g_lock);
     Entry* e = find(reinterpret_cast<uintptr_t>(p));
-    if (!e || e->cached) return nullptr;
-    if (e->size == ms) return p;
+    if (!e) return nullptr;
+    segs = e->segs;
     old = e->size;
+    if (new_segs <= segs) {  // within the span: no syscall; a shorter span gives its tail back
+      g_live_bytes = g_live_bytes - old + ms;
+      e->size = ms;
+      e->segs = new_segs;
+      if (new_segs < segs) {
+        backend::release(static_cast<char*>(p) + (new_segs << kSegmentShift), segs - new_segs);
+      }
+      return p;
+    }
   }
-  // The block is the caller's: nobody else may touch its entry while it moves.
-  void* q = os::remap_aligned(p, old, ms, kSegmentSize);
-  if (!q && may_wait && reclaim_address_space()) q = os::remap_aligned(p, old, ms, kSegmentSize);
-  if (!q) {
-    errno = ENOMEM;
-    return nullptr;
+  // The block is the caller's: nobody else may touch its entry while it grows or moves.
+  void* q = p;
+  bool copied = false;
+  if (!backend::grow_in_place(p, segs, new_segs)) {
+    q = backend::remap(p, segs, new_segs);  // mremap: the pages move, nothing is copied
+    if (!q) {  // e.g. the span joins two kernel mappings: copy instead
+      bool zeroed;
+      q = backend::alloc(new_segs, 1, &zeroed, may_wait);
+      if (!q) return nullptr;  // ENOMEM; the old block is intact
+      memcpy(q, p, old);
+      copied = true;  // the old span goes back once the table no longer names it
+    }
   }
-  take(true);  // the block has moved: its entry must follow, whatever the wait
+  take(true);  // the block has grown or moved: its entry must follow, whatever the wait
   LockRelease release(g_lock);
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
   g_live_bytes += ms - old;
   if (q == p) {
     e->size = ms;
+    e->segs = new_segs;
     return p;
   }
   segmap_set(p, kMapNone);
   erase(e);
-  if (!insert(reinterpret_cast<uintptr_t>(q), ms)) fatal("huge block table cannot grow");
+  if (!insert(reinterpret_cast<uintptr_t>(q), ms, new_segs)) fatal("huge block table cannot grow");
   segmap_set(q, kMapHuge);
+  if (copied) backend::release(p, segs);
   return q;
-}
-
-void huge_purge(uint64_t now, bool force) {
-  uint64_t decay = options().decay_ms;
-  if (force) g_lock.lock();
-  else if (!g_lock.try_lock()) return;
-  for (auto& c : g_cache) {
-    if (!c) continue;
-    Entry* e = find(c);
-    if (!force && now < e->freed_at + decay) continue;
-    g_cached_bytes -= e->size;
-    c = 0;
-    unmap_entry(e);
-  }
-  g_lock.unlock();
 }
 
 HugeStats huge_stats() {
   LockGuard g(g_lock);
-  return HugeStats{g_live_blocks, g_live_bytes, g_cached_bytes};
+  return HugeStats{g_live_blocks, g_live_bytes, backend::stats().dirty_bytes};
 }
 
 void huge_locks_acquire() { g_lock.lock(); }
@@ -349,7 +308,7 @@ size_t huge_live_blocks(size_t* cursor, void** ptrs, size_t* sizes, size_t max) 
   size_t i = *cursor;
   for (; i < g_cap && n < max; ++i) {
     const Entry& e = g_table[i];
-    if (e.addr == 0 || e.cached) continue;
+    if (e.addr == 0) continue;
     ptrs[n] = reinterpret_cast<void*>(e.addr);
     sizes[n] = e.size;
     ++n;

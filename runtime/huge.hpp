@@ -1,6 +1,7 @@
-// Huge blocks: direct mappings, aligned to 4 MiB so one segment-map entry names each.
-// Their metadata lives in a hash table keyed by address; freed mappings are cached for a
-// decay period (a 2 MiB malloc/free loop must not pay mmap and page faults each time).
+// Huge blocks: spans of whole 4 MiB segments from the backend, so one segment-map entry
+// names each. Their metadata lives in a hash table keyed by address; freed spans go back
+// to the backend, which keeps them for reuse (a malloc/free loop of big blocks pays no
+// mmap and no page faults) until the decay or the dirty budget gives them back.
 #pragma once
 #include "config.hpp"
 
@@ -13,12 +14,11 @@ void huge_free(void* p, const char* where, bool may_wait);
 size_t huge_usable_size(const void* p, bool may_wait = true);
 // mremap: grow or shrink, moving the pages (never copying) when needed. nullptr on failure.
 void* huge_realloc(void* p, size_t new_size, bool may_wait);
-void huge_purge(uint64_t now, bool force);
 
 struct HugeStats {
   size_t blocks;
   size_t bytes;         // live mappings
-  size_t cached_bytes;  // freed mappings kept for reuse
+  size_t cached_bytes;  // freed address space kept resident for reuse (the backend's)
 };
 HugeStats huge_stats();
 

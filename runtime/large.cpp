@@ -17,6 +17,7 @@
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "backend.hpp"
 #include "segment.hpp"
 
 namespace pm {
@@ -164,23 +165,31 @@ void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, bool dirty, uin
   m->dirty = dirty;
   m->freed_at = freed_at;
   bin_insert(a, m);
-  if (dirty) dirty_append(a, m);
-  else a.clean_bytes += size_t(n) * kUnit;
+  if (dirty) {
+    dirty_append(a, m);
+    backend::dirty_add(size_t(n) * kUnit);
+  } else {
+    a.clean_bytes += size_t(n) * kUnit;
+  }
   a.free_bytes += size_t(n) * kUnit;
 }
 
 void remove_free(Arena& a, LargeSegment* s, unsigned u) {
   UnitMeta* m = &s->units[u];
   bin_remove(a, m);
-  if (m->dirty) dirty_remove(a, m);
-  else a.clean_bytes -= size_t(m->len) * kUnit;
+  if (m->dirty) {
+    dirty_remove(a, m);
+    backend::dirty_sub(size_t(m->len) * kUnit);
+  } else {
+    a.clean_bytes -= size_t(m->len) * kUnit;
+  }
   a.free_bytes -= size_t(m->len) * kUnit;
   clear_span(s, u, m->len);
 }
 
-LargeSegment* new_segment(Arena& a, unsigned arena_idx) {
+LargeSegment* new_segment(Arena& a, unsigned arena_idx, bool may_wait) {
   bool zeroed;
-  void* mem = segment_alloc_raw(&zeroed);
+  void* mem = backend::alloc(1, 1, &zeroed, may_wait);
   if (!mem) return nullptr;
   auto* s = static_cast<LargeSegment*>(mem);
   if (!zeroed) memset(s, 0, sizeof(LargeSegment));
@@ -204,7 +213,19 @@ void release_segment(Arena& a, LargeSegment* s) {
   a.segment_count--;
   a.mapped -= kSegmentSize;
   if (a.spare == s) a.spare = nullptr;
-  segment_free_raw(s);
+  backend::release(s, 1);
+}
+
+// Purge one resident free span (the oldest) of the arena.
+void purge_oldest(Arena& a) {
+  UnitMeta* m = a.dirty_first;
+  LargeSegment* s = seg_of(m);
+  unsigned u = index_of(s, m);
+  os::purge(unit_addr(s, u), size_t(m->len) * kUnit);
+  m->dirty = 0;
+  a.clean_bytes += size_t(m->len) * kUnit;
+  backend::dirty_sub(size_t(m->len) * kUnit);
+  dirty_remove(a, m);
 }
 
 // A free span of at least n units, or nullptr.
@@ -237,6 +258,8 @@ void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) 
     if (!a.spare) a.spare = s;
     else if (a.spare != s) release_segment(a, s);
   }
+  // Past the dirty budget, memory goes back now rather than after the decay.
+  while (a.dirty_first && backend::over_budget()) purge_oldest(a);
 }
 }  // namespace
 
@@ -267,7 +290,7 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
   uint32_t need = uint32_t(units + slack);
   UnitMeta* m = find_span(a, need);
   if (!m) {
-    if (!new_segment(a, idx)) return nullptr;
+    if (!new_segment(a, idx, may_wait)) return nullptr;  // the entry layer may retry
     m = find_span(a, need);
   }
   LargeSegment* s = seg_of(m);
@@ -390,14 +413,11 @@ void large_purge(uint64_t now, bool force) {
     else if (!a.lock.try_lock()) continue;
     while (UnitMeta* m = a.dirty_first) {
       if (!force && now < m->freed_at + decay) break;
-      LargeSegment* s = seg_of(m);
-      unsigned u = index_of(s, m);
-      os::purge(unit_addr(s, u), size_t(m->len) * kUnit);
-      m->dirty = 0;
-      a.clean_bytes += size_t(m->len) * kUnit;
-      dirty_remove(a, m);
+      purge_oldest(a);
     }
-    if (force && a.spare) release_segment(a, a.spare);
+    // The spare saves a trip to the backend for a while; once purged it only holds
+    // address space, which the backend manages better.
+    if (a.spare && (force || !a.spare->units[kFirstUnit].dirty)) release_segment(a, a.spare);
     a.lock.unlock();
   }
 }

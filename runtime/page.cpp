@@ -1,5 +1,6 @@
 #include "page.hpp"
 
+#include "backend.hpp"
 #include "options.hpp"
 #include "os.hpp"
 
@@ -46,6 +47,9 @@ void dirty_unlink(Heap* heap, Page* page) {
   else heap->dirty_last = page->prev;
   page->next = page->prev = nullptr;
   page->dirty = false;
+  size_t bytes = slot_bytes(segment_of(page), page->slot);
+  heap->dirty_bytes -= bytes;
+  backend::dirty_sub(bytes);
 }
 
 void dirty_append(Heap* heap, Page* page) {
@@ -55,10 +59,22 @@ void dirty_append(Heap* heap, Page* page) {
   if (heap->dirty_last) heap->dirty_last->next = page;
   else heap->dirty_first = page;
   heap->dirty_last = page;
+  size_t bytes = slot_bytes(segment_of(page), page->slot);
+  heap->dirty_bytes += bytes;
+  backend::dirty_add(bytes);
+}
+
+// The heap keeps at most an eighth of the pages it uses (and at least kHeapDirtyMin) as
+// resident free pages, and less while the whole allocator is over its dirty budget.
+constexpr size_t kHeapDirtyMin = size_t{1} << 20;
+bool heap_over_budget(const Heap* heap) {
+  if (heap->dirty_bytes <= kHeapDirtyMin) return false;
+  return heap->dirty_bytes > heap->page_bytes / 8 || backend::over_budget();
 }
 
 // A free page's memory goes back to the OS; it is no longer on the dirty list.
 void purge_page(Heap* heap, Page* page) {
+  if (!page->dirty) return;  // purged already (the dirty budget got there first)
   Segment* seg = segment_of(page);
   os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
   dirty_unlink(heap, page);
@@ -186,6 +202,7 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   page->block_size = bs;
   page->capacity = 0;
   page->reserved = uint32_t(slot_bytes(seg, slot) / bs);
+  heap->page_bytes += slot_bytes(seg, slot);
   page->full_used = 0;
   page->current = false;
   page->class_idx = uint8_t(cls);
@@ -196,6 +213,7 @@ Page* page_fresh(Heap* heap, unsigned cls) {
 
 bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   Segment* seg = segment_of(page);
+  heap->page_bytes -= slot_bytes(seg, page->slot);
   page->free = page->local_free = nullptr;
   page->heap = nullptr;
   page->div_magic = 0;
@@ -216,6 +234,8 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   }
   dirty_append(heap, page);
   if (!seg->in_avail) avail_add(heap, seg);
+  // Past the dirty budget, the heap's oldest free pages go back now, not after the decay.
+  while (heap->dirty_first && heap_over_budget(heap)) purge_page(heap, heap->dirty_first);
   return false;
 }
 

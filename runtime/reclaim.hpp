@@ -1,13 +1,10 @@
-// Giving the shared caches back to the OS: the segment cache, the large arenas' free spans
-// and the huge-mapping cache.
+// Decay of the shared caches: the large arenas' free spans and the backend's free
+// address space. (The out-of-memory path that gives everything back lives in the entry
+// layer, alloc.cpp.)
 #pragma once
 #include <cstdint>
 
 namespace pm {
-// Those free for longer than the decay, or all of them when force.
+// Purge what has been free for longer than the decay (everything when force).
 void purge_shared(uint64_t now, bool force);
-// Last resort before reporting ENOMEM: give every cached mapping back, so the address
-// space it holds (which counts against RLIMIT_AS) can serve the request. True when
-// something was released and a retry may succeed.
-bool reclaim_address_space();
 }  // namespace pm

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "config.hpp"
+#include "segmap.hpp"
 
 namespace pm {
 
@@ -51,17 +52,6 @@ static_assert(sizeof(Page) == 128);
 
 enum class SegmentKind : uint8_t { kSmall, kMedium, kLarge };
 
-// Segment-map values: for pool segments the mask that turns a slice index into the slot
-// of its page (medium pages span eight slices); small values for the other kinds.
-enum : uint8_t {
-  kMapNone = 0,
-  kMapLarge = 1,
-  kMapHuge = 2,
-  kMapMedium = 56,  // slot = slice & 0b111000
-  kMapSmall = 63,   // slot = slice
-  kMapPoolMin = 56,
-};
-
 // The page array comes first, so a page's address is the segment base OR its slot * 128.
 struct Segment {
   Page pages[kSlicesPerSegment];
@@ -76,16 +66,6 @@ struct Segment {
 };
 static_assert(sizeof(Segment) <= kSliceSize);
 
-// One byte per 4 MiB of the 47-bit user address space: 32 MiB of zero-filled bss that
-// only becomes resident where segments live.
-constexpr size_t kSegmapEntries = size_t{1} << (47 - kSegmentShift);
-extern uint8_t g_segmap[kSegmapEntries];
-
-PM_INLINE uint8_t segmap_get(const void* p) {
-  uintptr_t i = reinterpret_cast<uintptr_t>(p) >> kSegmentShift;
-  if (PM_UNLIKELY(i >= kSegmapEntries)) return kMapNone;
-  return g_segmap[i];
-}
 PM_INLINE Segment* segment_of(const void* p) {
   return reinterpret_cast<Segment*>(reinterpret_cast<uintptr_t>(p) & ~kSegmentMask);
 }
@@ -110,13 +90,6 @@ PM_INLINE bool page_block_valid(const Page* pg, const void* p) {
 Segment* segment_alloc_pool(SegmentKind kind);
 // Every page of the segment is free: hand it to the cache (the OS gets it after decay).
 void segment_release(Segment* seg);
-// Raw 4 MiB aligned region for the large arena (from the cache or the OS) and back.
-// *zeroed tells whether the memory is fresh from the OS (all zero).
-void* segment_alloc_raw(bool* zeroed);
-void segment_free_raw(void* seg);
-// Unmap cached segments older than the decay (all of them when force).
-void segment_cache_purge(uint64_t now, bool force);
-void segmap_set(const void* seg, uint8_t value);
 
 // Registry of live pool segments, for statistics and the heap walk.
 void segments_for_each(void (*fn)(Segment*, void*), void* arg);

@@ -1,11 +1,22 @@
-// Memory return: allocate 1 GiB in small blocks, free it all, and check that RSS falls
-// below 10% of the peak after malloc_trim(0) ("trim" mode), or after the decay delay once
-// the allocator is called again ("decay" mode).
+// Memory return: each mode builds a peak, frees everything, and checks that resident memory
+// falls below 10% of the peak (RSS is a figure a test may assert; no timing is).
+//   trim     1 GiB of small blocks, then malloc_trim(0)
+//   decay    the same, then 1.3 s of sleep and one more allocator call
+//   idle     1 GiB of 24-72 B blocks and their 128 MiB pointer array (a huge block), then
+//            2 s without any allocator call
+//   active   the same, then 2 s of light malloc/free that stays on the fast paths
+//   huge     20 blocks of 8-24 MiB, then 2 s idle
+//   handoff  a thread allocates 512 MiB of small blocks and exits; another frees them all
+//   threads  8 threads allocate and free 64 MiB each, then stay alive but blocked
+//   pool     medium and large blocks (8 KiB - 2 MiB), then 2 s idle
+#define _GNU_SOURCE
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static size_t rss_bytes(void) {
@@ -19,39 +30,162 @@ static size_t rss_bytes(void) {
   return resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-int main(int argc, char** argv) {
-  const char* mode = argc > 1 ? argv[1] : "trim";
-  const size_t total = (size_t)1 << 30;
-  const size_t max_blocks = total / 32;
-  void** blocks = mmap(NULL, max_blocks * sizeof(void*), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (blocks == MAP_FAILED) return 2;
-  size_t n = 0, bytes = 0;
-  while (bytes < total && n < max_blocks) {
-    size_t size = 32 + (n * 7919 % 480);  // 32..511 bytes
+static void* xmalloc(size_t n) {
+  char* p = malloc(n);
+  if (!p) {
+    fprintf(stderr, "malloc(%zu) failed\n", n);
+    exit(2);
+  }
+  memset(p, 0x5a, n < 4096 ? n : 4096);
+  if (n > 4096) memset(p + n - 64, 0x5b, 64);
+  return p;
+}
+
+static size_t g_peak;
+static void note_peak(void) {
+  size_t r = rss_bytes();
+  if (r > g_peak) g_peak = r;
+}
+
+// Small blocks of lo..hi bytes, `total` bytes in all, in an array from `array_malloc`.
+typedef struct {
+  void** blocks;
+  size_t n;
+} Set;
+
+static Set small_set(size_t total, size_t lo, size_t hi, int array_from_heap) {
+  size_t max = total / lo + 1;
+  Set s;
+  s.blocks = array_from_heap ? malloc(max * sizeof(void*))
+                             : mmap(NULL, max * sizeof(void*), PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  s.n = 0;
+  size_t bytes = 0;
+  while (bytes < total && s.n < max) {
+    size_t size = lo + (s.n * 7919 % (hi - lo + 1));
     char* p = malloc(size);
-    if (!p) {
-      fprintf(stderr, "malloc failed after %zu bytes\n", bytes);
-      return 1;
-    }
-    memset(p, (int)(n & 0xff), size);
-    blocks[n++] = p;
+    if (!p) exit(2);
+    memset(p, (int)(s.n & 0xff), size);
+    s.blocks[s.n++] = p;
     bytes += size;
   }
-  size_t peak = rss_bytes();
-  for (size_t i = 0; i < n; ++i) free(blocks[i]);
-  munmap(blocks, max_blocks * sizeof(void*));
-  if (strcmp(mode, "trim") == 0) {
-    malloc_trim(0);
+  return s;
+}
+
+static void free_set(Set* s) {
+  for (size_t i = 0; i < s->n; ++i) free(s->blocks[i]);
+}
+
+static void quiet(double seconds) { usleep((useconds_t)(seconds * 1e6)); }
+
+// ---- handoff --------------------------------------------------------------------------------
+static Set g_handoff;
+static void* handoff_alloc(void* arg) {
+  (void)arg;
+  g_handoff = small_set((size_t)512 << 20, 32, 256, 0);
+  note_peak();
+  return NULL;
+}
+
+// ---- threads --------------------------------------------------------------------------------
+static pthread_barrier_t g_done;
+static pthread_mutex_t g_block = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t g_peak_lock = PTHREAD_MUTEX_INITIALIZER;
+static void* worker(void* arg) {
+  (void)arg;
+  Set s = small_set((size_t)64 << 20, 16, 1024, 1);
+  pthread_mutex_lock(&g_peak_lock);
+  note_peak();
+  pthread_mutex_unlock(&g_peak_lock);
+  free_set(&s);
+  free(s.blocks);
+  pthread_barrier_wait(&g_done);
+  pthread_mutex_lock(&g_block);  // blocked until main lets go: alive, idle
+  pthread_mutex_unlock(&g_block);
+  return NULL;
+}
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "trim";
+  if (!strcmp(mode, "trim") || !strcmp(mode, "decay")) {
+    Set s = small_set((size_t)1 << 30, 32, 511, 0);
+    note_peak();
+    free_set(&s);
+    if (!strcmp(mode, "trim")) {
+      malloc_trim(0);
+    } else {
+      quiet(1.3);
+      free(malloc(100 * 1024));
+      free(malloc(3000));
+    }
+  } else if (!strcmp(mode, "idle") || !strcmp(mode, "active")) {
+    Set s = small_set((size_t)1 << 30, 24, 72, 1);
+    note_peak();
+    free_set(&s);
+    free(s.blocks);
+    if (!strcmp(mode, "idle")) {
+      quiet(2);
+    } else {
+      struct timespec a, b;
+      clock_gettime(CLOCK_MONOTONIC, &a);
+      do {
+        for (int i = 0; i < 1000; ++i) free(xmalloc(48));
+        usleep(1000);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+      } while (b.tv_sec - a.tv_sec < 2);
+    }
+  } else if (!strcmp(mode, "huge")) {
+    void* b[20];
+    for (int i = 0; i < 20; ++i) {
+      size_t n = ((size_t)8 << 20) + (size_t)(i * 7 % 17) * ((size_t)1 << 20);
+      b[i] = malloc(n);
+      if (!b[i]) return 2;
+      memset(b[i], i, n);
+    }
+    note_peak();
+    for (int i = 0; i < 20; ++i) free(b[i]);
+    quiet(2);
+  } else if (!strcmp(mode, "handoff")) {
+    pthread_t t;
+    pthread_create(&t, NULL, handoff_alloc, NULL);
+    pthread_join(t, NULL);
+    free_set(&g_handoff);
+    quiet(2);
+  } else if (!strcmp(mode, "threads")) {
+    pthread_t t[8];
+    pthread_barrier_init(&g_done, NULL, 9);
+    pthread_mutex_lock(&g_block);
+    for (int i = 0; i < 8; ++i) pthread_create(&t[i], NULL, worker, NULL);
+    pthread_barrier_wait(&g_done);
+    quiet(2);
+    size_t after = rss_bytes();
+    pthread_mutex_unlock(&g_block);
+    for (int i = 0; i < 8; ++i) pthread_join(t[i], NULL);
+    printf("%s: peak RSS %zu MiB, after %zu MiB\n", mode, g_peak >> 20, after >> 20);
+    if (after * 10 >= g_peak) {
+      fprintf(stderr, "%s: RSS did not fall below 10%% of the peak\n", mode);
+      return 1;
+    }
+    return 0;
+  } else if (!strcmp(mode, "pool")) {
+    enum { kN = 6000 };
+    static void* b[kN];
+    for (int i = 0; i < kN; ++i) {
+      size_t n = i % 3 == 0 ? ((size_t)64 << 10) + (size_t)(i % 31) * 60000
+                            : ((size_t)8 << 10) + (size_t)(i % 57) * 1000;
+      b[i] = xmalloc(n);
+      memset(b[i], 1, n);
+    }
+    note_peak();
+    for (int i = 0; i < kN; ++i) free(b[i]);
+    quiet(2);
   } else {
-    // The decay is at most about a second by default; then call the allocator again.
-    usleep(1300 * 1000);
-    free(malloc(100 * 1024));
-    free(malloc(3000));
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
   }
   size_t after = rss_bytes();
-  printf("%s: peak RSS %zu MiB, after %zu MiB\n", mode, peak >> 20, after >> 20);
-  if (after * 10 >= peak) {
+  printf("%s: peak RSS %zu MiB, after %zu MiB\n", mode, g_peak >> 20, after >> 20);
+  if (after * 10 >= g_peak) {
     fprintf(stderr, "%s: RSS did not fall below 10%% of the peak\n", mode);
     return 1;
   }

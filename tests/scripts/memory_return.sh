@@ -1,8 +1,10 @@
 #!/bin/sh
-# Allocating and freeing 1 GiB in small blocks gives the memory back: at once with
-# malloc_trim(0), and after the decay delay without it.
-set -e
-prog=$BUILD/tests/programs/memory_return
-for mode in trim decay; do
-  LD_PRELOAD=$BUILD/libpoolmalloc.so timeout 120 "$prog" "$mode"
+# Memory comes back without the program's help (tests/programs/memory_return.c): after
+# malloc_trim, after the decay, and in the scenarios where nothing calls the allocator
+# again (idle, fast paths only, huge blocks, frees into an exited thread's heap, blocked
+# threads, medium and large blocks). Each mode checks RSS < 10% of its peak.
+. tests/scripts/lib/common.sh
+need_prog memory_return
+for mode in trim decay idle active huge handoff threads pool; do
+  run_pm "memory_return $mode" 120 "$PROGS/memory_return" "$mode"
 done

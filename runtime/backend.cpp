@@ -1,0 +1,374 @@
+// Free address space as spans of whole segments, with boundary tags in the spans
+// themselves: the first segment of a free span starts with its FreeSpan record, the last
+// segment carries a tag pointing back at it, and the segment map marks both with
+// kMapFree, so a released span finds its free neighbours in O(1). Free spans sit in
+// segregated bins (exact up to 16 segments, then four per power of two) with a bitmap of
+// non-empty bins, and on one list ordered by the time they were freed, for the decay.
+//
+// Invariants (checked by PM_ASSERT in debug builds):
+// - free spans never touch: a free span's neighbours are in use or not ours;
+// - a clean span reads as zero except its record page and its tag page;
+// - g_dirty counts every front end's resident free bytes (the dirty spans here included).
+#include "backend.hpp"
+
+#include <errno.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "debug.hpp"
+#include "error.hpp"
+#include "lock.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "segmap.hpp"
+
+namespace pm {
+uint8_t g_segmap[kSegmapEntries];
+}
+
+namespace pm::backend {
+
+namespace {
+struct FreeSpan {
+  size_t segs;
+  uint64_t freed_at;
+  FreeSpan* next;  // bin list
+  FreeSpan* prev;
+  FreeSpan* anext;  // age list, oldest first
+  FreeSpan* aprev;
+  uint8_t bin;
+  bool dirty;
+};
+struct TailTag {
+  FreeSpan* head;
+};
+// The tag sits in the first page of the last segment, clear of the record when both share
+// a segment.
+constexpr size_t kTagOffset = 2048;
+static_assert(sizeof(FreeSpan) <= kTagOffset);
+constexpr unsigned kBins = 128;
+// Clean spans unused this many decay periods are unmapped: address space goes back too.
+constexpr uint64_t kUnmapDecays = 16;
+// The dirty budget: at least this much, or an eighth of the memory in use.
+constexpr size_t kDirtyMin = size_t{8} << 20;
+
+Lock g_lock;
+std::atomic<uintptr_t> g_owner{0};  // thread holding g_lock: a signal handler never waits for itself
+FreeSpan* g_bins[kBins];
+uint64_t g_mask[2];
+FreeSpan* g_oldest;
+FreeSpan* g_newest;
+size_t g_free_bytes;
+size_t g_span_count;
+size_t g_dirty_spans_bytes;  // the part of g_dirty that is ours
+std::atomic<size_t> g_dirty{0};
+
+uintptr_t self() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()); }
+
+// Takes the lock unless the caller must not wait (may_wait false), or the holder is this
+// very thread (a signal handler that interrupted the backend).
+bool acquire(bool may_wait) {
+  if (!g_lock.try_lock()) {
+    if (!may_wait || g_owner.load(std::memory_order_relaxed) == self()) return false;
+    g_lock.lock();
+  }
+  g_owner.store(self(), std::memory_order_relaxed);
+  return true;
+}
+void unlock() {
+  g_owner.store(0, std::memory_order_relaxed);
+  g_lock.unlock();
+}
+struct Held {
+  ~Held() { unlock(); }
+};
+
+unsigned bin_of(size_t n) {
+  if (n <= 16) return unsigned(n - 1);
+  unsigned b = 63u - unsigned(__builtin_clzll(n));
+  unsigned bin = 16 + (b - 4) * 4 + unsigned((n >> (b - 2)) & 3);
+  return bin < kBins ? bin : kBins - 1;
+}
+
+char* addr(size_t seg_index) { return reinterpret_cast<char*>(seg_index << kSegmentShift); }
+size_t index_of(const void* p) { return reinterpret_cast<uintptr_t>(p) >> kSegmentShift; }
+TailTag* tag_of(FreeSpan* s) {
+  return reinterpret_cast<TailTag*>(reinterpret_cast<char*>(s) + (s->segs - 1) * kSegmentSize +
+                                    kTagOffset);
+}
+size_t bytes_of(size_t segs) { return segs << kSegmentShift; }
+
+void bin_insert(FreeSpan* s) {
+  unsigned b = bin_of(s->segs);
+  s->bin = uint8_t(b);
+  s->prev = nullptr;
+  s->next = g_bins[b];
+  if (s->next) s->next->prev = s;
+  g_bins[b] = s;
+  g_mask[b >> 6] |= uint64_t{1} << (b & 63);
+}
+
+void bin_remove(FreeSpan* s) {
+  unsigned b = s->bin;
+  if (s->prev) s->prev->next = s->next;
+  else g_bins[b] = s->next;
+  if (s->next) s->next->prev = s->prev;
+  if (!g_bins[b]) g_mask[b >> 6] &= ~(uint64_t{1} << (b & 63));
+}
+
+void age_append(FreeSpan* s) {
+  s->anext = nullptr;
+  s->aprev = g_newest;
+  if (g_newest) g_newest->anext = s;
+  else g_oldest = s;
+  g_newest = s;
+}
+
+void age_remove(FreeSpan* s) {
+  if (s->aprev) s->aprev->anext = s->anext;
+  else g_oldest = s->anext;
+  if (s->anext) s->anext->aprev = s->aprev;
+  else g_newest = s->aprev;
+}
+
+void mark(FreeSpan* s, uint8_t value) {
+  segmap_set(s, value);
+  segmap_set(addr(index_of(s) + s->segs - 1), value);
+}
+
+// Record a free span of segs segments at p and put it on the lists.
+FreeSpan* insert(void* p, size_t segs, bool dirty, uint64_t freed_at) {
+  auto* s = static_cast<FreeSpan*>(p);
+  s->segs = segs;
+  s->freed_at = freed_at;
+  s->dirty = dirty;
+  tag_of(s)->head = s;
+  bin_insert(s);
+  age_append(s);
+  mark(s, kMapFree);
+  g_free_bytes += bytes_of(segs);
+  g_span_count++;
+  if (dirty) {
+    g_dirty_spans_bytes += bytes_of(segs);
+    g_dirty.fetch_add(bytes_of(segs), std::memory_order_relaxed);
+  }
+  return s;
+}
+
+// Off the lists; the segment-map marks are the caller's to rewrite.
+void remove(FreeSpan* s) {
+  bin_remove(s);
+  age_remove(s);
+  g_free_bytes -= bytes_of(s->segs);
+  g_span_count--;
+  if (s->dirty) {
+    g_dirty_spans_bytes -= bytes_of(s->segs);
+    g_dirty.fetch_sub(bytes_of(s->segs), std::memory_order_relaxed);
+  }
+}
+
+// The memory goes back to the OS except the record page and the tag page.
+void purge_span(FreeSpan* s) {
+  char* base = reinterpret_cast<char*>(s);
+  char* tail = base + bytes_of(s->segs - 1);
+  if (s->segs == 1) {
+    os::purge(base + kOsPage, kSegmentSize - kOsPage);
+  } else {
+    os::purge(base + kOsPage, size_t(tail - base) - kOsPage);
+    os::purge(tail + kOsPage, kSegmentSize - kOsPage);
+  }
+  s->dirty = false;
+  g_dirty_spans_bytes -= bytes_of(s->segs);
+  g_dirty.fetch_sub(bytes_of(s->segs), std::memory_order_relaxed);
+}
+
+void unmap_span(FreeSpan* s) {
+  size_t segs = s->segs;
+  remove(s);
+  mark(s, kMapNone);
+  os::unmap(s, bytes_of(segs));
+}
+
+// A free span of at least n segments (good fit), or nullptr.
+FreeSpan* find(size_t n) {
+  unsigned b = bin_of(n);
+  unsigned looked = 0;  // bin b mixes lengths above 16 segments: look at a few of them
+  for (FreeSpan* s = g_bins[b]; s && looked < 8; s = s->next, ++looked)
+    if (s->segs >= n) return s;
+  unsigned from = b + 1;  // every span in a higher bin is long enough
+  for (unsigned w = from >> 6; w < 2; ++w) {
+    uint64_t m = g_mask[w];
+    if (w == from >> 6) m &= ~uint64_t{0} << (from & 63);
+    if (m) return g_bins[w * 64 + unsigned(__builtin_ctzll(m))];
+  }
+  return nullptr;
+}
+
+bool over_reserve_limit(size_t bytes) {
+  size_t limit = options().reserve_limit;
+  return limit != 0 && os::mapped_bytes() + bytes > limit;
+}
+
+// Purge the oldest dirty spans while the allocator keeps more free memory resident than
+// the budget allows.
+void trim_to_budget() {
+  for (FreeSpan* s = g_oldest; s && over_budget(); s = s->anext)
+    if (s->dirty) purge_span(s);
+}
+}  // namespace
+
+void* alloc(size_t segs, size_t align_segs, bool* zeroed, bool may_wait) {
+  if (align_segs == 0) align_segs = 1;
+  size_t need = segs + align_segs - 1;
+  if (need < segs || need > kSegmapEntries) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (!acquire(may_wait)) goto fresh;
+  {
+    FreeSpan* s = find(need);
+    if (s) {
+      bool dirty = s->dirty;
+      uint64_t freed_at = s->freed_at;
+      size_t total = s->segs;
+      size_t first = index_of(s);
+      remove(s);
+      mark(s, kMapNone);
+      size_t start = (first + align_segs - 1) & ~(align_segs - 1);
+      if (start > first) insert(addr(first), start - first, dirty, freed_at);
+      if (start + segs < first + total) insert(addr(start + segs), first + total - start - segs, dirty, freed_at);
+      unlock();
+      char* p = addr(start);
+      if (!dirty) {
+        // A clean span reads as zero but for the pages the purge spared: the record page
+        // and the tag page (which still hold whatever the span's last user left there).
+        memset(p, 0, kOsPage);
+        memset(p + bytes_of(segs - 1), 0, kOsPage);
+      }
+      *zeroed = !dirty;
+      return p;
+    }
+    unlock();
+  }
+fresh:
+  if (over_reserve_limit(bytes_of(segs))) {
+    if (options().verbose) verbose_note("reserve_limit reached, mapped bytes", os::mapped_bytes());
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (segs > SIZE_MAX >> kSegmentShift) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  void* p = os::map_aligned(bytes_of(segs), bytes_of(align_segs));
+  *zeroed = true;
+  return p;  // nullptr with ENOMEM when the OS refuses
+}
+
+void release(void* p, size_t segs) {
+  size_t i = index_of(p);
+  for (size_t k = 0; k < segs; ++k) segmap_set(addr(i + k), kMapNone);
+  uint64_t now = os::now_ms();
+  if (!acquire(true)) {  // a handler that interrupted the backend: give it straight back
+    os::unmap(p, bytes_of(segs));
+    return;
+  }
+  Held held;
+  size_t start = i, total = segs;
+  if (i > 0 && g_segmap[i - 1] == kMapFree) {
+    FreeSpan* left = reinterpret_cast<TailTag*>(addr(i - 1) + kTagOffset)->head;
+    PM_ASSERT(index_of(left) + left->segs == i);
+    remove(left);
+    mark(left, kMapNone);
+    start = index_of(left);
+    total += left->segs;
+  }
+  size_t r = i + segs;
+  if (r < kSegmapEntries && g_segmap[r] == kMapFree) {
+    auto* right = reinterpret_cast<FreeSpan*>(addr(r));
+    PM_ASSERT(right->segs > 0 && tag_of(right)->head == right);
+    total += right->segs;
+    remove(right);
+    mark(right, kMapNone);
+  }
+  insert(addr(start), total, true, now);
+  trim_to_budget();
+}
+
+bool grow_in_place(void* p, size_t old_segs, size_t new_segs) {
+  size_t r = index_of(p) + old_segs;
+  size_t extra = new_segs - old_segs;
+  if (!acquire(false)) return false;
+  Held held;
+  if (r >= kSegmapEntries || g_segmap[r] != kMapFree) return false;
+  auto* right = reinterpret_cast<FreeSpan*>(addr(r));
+  if (right->segs < extra) return false;
+  bool dirty = right->dirty;
+  uint64_t freed_at = right->freed_at;
+  size_t total = right->segs;
+  remove(right);
+  mark(right, kMapNone);
+  if (total > extra) insert(addr(r + extra), total - extra, dirty, freed_at);
+  return true;
+}
+
+void* remap(void* p, size_t old_segs, size_t new_segs) {
+  if (over_reserve_limit(bytes_of(new_segs - old_segs))) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return os::remap_aligned(p, bytes_of(old_segs), bytes_of(new_segs), kSegmentSize);
+}
+
+void decay(uint64_t now, bool force) {
+  if (!acquire(force)) return;
+  Held held;
+  uint64_t d = options().decay_ms;
+  bool may_purge = force || options().purge;
+  FreeSpan* s = g_oldest;
+  while (s) {
+    FreeSpan* next = s->anext;
+    if (!force && now < s->freed_at + d) break;
+    if (s->dirty && may_purge) purge_span(s);
+    if (!s->dirty && (force || now >= s->freed_at + kUnmapDecays * d)) unmap_span(s);
+    s = next;
+  }
+}
+
+size_t release_all() {
+  if (!acquire(true)) return 0;
+  Held held;
+  size_t bytes = g_free_bytes;
+  while (g_oldest) unmap_span(g_oldest);
+  return bytes;
+}
+
+void dirty_add(size_t bytes) { g_dirty.fetch_add(bytes, std::memory_order_relaxed); }
+void dirty_sub(size_t bytes) { g_dirty.fetch_sub(bytes, std::memory_order_relaxed); }
+size_t dirty_bytes() { return g_dirty.load(std::memory_order_relaxed); }
+
+bool over_budget() {
+  size_t dirty = g_dirty.load(std::memory_order_relaxed);
+  if (dirty <= kDirtyMin) return false;
+  // In use: mapped, minus free spans, minus the front ends' resident free memory.
+  size_t mapped = os::mapped_bytes();
+  size_t idle = __atomic_load_n(&g_free_bytes, __ATOMIC_RELAXED) + dirty;
+  size_t in_use = mapped > idle ? mapped - idle : 0;
+  return dirty > in_use / 8;
+}
+
+Stats stats() {
+  if (!acquire(true)) return Stats{};
+  Held held;
+  return Stats{g_free_bytes, g_dirty_spans_bytes, g_span_count};
+}
+
+void lock_acquire() { g_lock.lock(); }
+void lock_release() { g_lock.unlock(); }
+void lock_reset() {
+  g_owner.store(0, std::memory_order_relaxed);
+  g_lock.reset();
+}
+
+}  // namespace pm::backend

@@ -1,0 +1,54 @@
+// The backend: the one owner of address space. Every mapping the front ends use (pool
+// segments, large-arena segments, huge blocks) is a span of whole 4 MiB segments taken
+// from here and given back here. Freed spans are coalesced with free neighbours and kept
+// for reuse (a page heap over segments), purged after the decay or as soon as the
+// resident free memory of the whole allocator exceeds the dirty budget, and unmapped
+// when the entry layer needs the address space back.
+//
+// Nothing here reclaims on failure: a refused mapping is nullptr with ENOMEM, and the entry
+// layer (alloc.cpp) decides whether to give caches back and retry. Layer: below the front
+// ends, above os.
+#pragma once
+#include "config.hpp"
+
+namespace pm::backend {
+
+// A span of `segments` 4 MiB segments aligned to align_segments * 4 MiB (a power of two),
+// or nullptr (errno ENOMEM) when the OS or reserve_limit refuses. *zeroed tells whether
+// the memory reads as zero. may_wait false (signal handler inside the allocator): the
+// free-span lock is only tried; a fresh mapping is used when it is busy.
+void* alloc(size_t segments, size_t align_segments, bool* zeroed, bool may_wait);
+// Give a span (or the tail of one) back. Its memory counts as dirty until purged.
+void release(void* p, size_t segments);
+// Extend a span in place by taking the free span right after it: true on success.
+bool grow_in_place(void* p, size_t old_segments, size_t new_segments);
+// Move a span to a larger one with mremap (the pages move, nothing is copied): the new
+// address, or nullptr (errno ENOMEM) with the old span untouched.
+void* remap(void* p, size_t old_segments, size_t new_segments);
+
+// Decay: purge free spans freed longer than decay_ms ago, unmap those long unused
+// (force: purge everything at once). Cheap when nothing is due.
+void decay(uint64_t now, bool force);
+// Unmap every free span (the out-of-memory path and malloc_trim): bytes given back.
+size_t release_all();
+
+// The dirty budget: resident free bytes of every front end together (heap free pages,
+// large free spans, free segments). Front ends report what they keep resident and free,
+// and purge their own oldest memory while over_budget() says so.
+void dirty_add(size_t bytes);
+void dirty_sub(size_t bytes);
+bool over_budget();
+size_t dirty_bytes();
+
+struct Stats {
+  size_t free_bytes;   // address space in free spans
+  size_t dirty_bytes;  // ... of which possibly resident
+  size_t spans;
+};
+Stats stats();
+
+void lock_acquire();  // fork support
+void lock_release();
+void lock_reset();
+
+}  // namespace pm::backend
