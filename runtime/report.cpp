@@ -191,6 +191,7 @@ void report_json(Out& o, const pm_stats_t& s) {
 }
 
 void report(Out& o, bool json) {
+  NoCancel no_cancel;  // noexcept entry points: see stats.hpp
   pm_stats_t s;
   stats_collect(&s);
   if (json) report_json(o, s);

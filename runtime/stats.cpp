@@ -142,6 +142,7 @@ struct mallinfo2 stats_mallinfo2() {
 }
 
 void stats_print_malloc_stats() {
+  NoCancel no_cancel;
   pm_stats_t s;
   stats_collect(&s);
   write_stderr("poolmalloc statistics\n");
@@ -161,6 +162,7 @@ int stats_print_malloc_info(FILE* out) {
     errno = EINVAL;
     return -1;
   }
+  NoCancel no_cancel;
   pm_stats_t s;
   stats_collect(&s);
   fprintf(out, "<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n");
