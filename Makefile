@@ -2,6 +2,13 @@
 # `make bench` runs the side-by-side comparison (see bench/bench.mk).
 CXX      ?= g++
 CC       ?= gcc
+# DEBUG=1: the invariant checks (PM_ASSERT, runtime/debug.hpp) on, less optimisation, its
+# own build folder; `make test-debug` runs the unit and API suites against it.
+ifeq ($(DEBUG),1)
+BUILD    ?= build-debug
+OPT      ?= -O1
+DEBUG_FLAGS := -DPM_DEBUG
+endif
 BUILD    ?= build
 OPT      ?= -O2
 
@@ -11,7 +18,7 @@ RT_FLAGS := -std=c++20 $(OPT) -g -fPIC -Wall -Wextra -Werror -Iinclude -Iruntime
             -fno-exceptions -fno-rtti -fvisibility=hidden -fvisibility-inlines-hidden \
             -ftls-model=initial-exec -fno-plt -fno-builtin-malloc -fno-builtin-free \
             -fno-builtin-calloc -fno-builtin-realloc -fno-stack-protector \
-            -fno-semantic-interposition
+            -fno-semantic-interposition $(DEBUG_FLAGS)
 # The interpose layer throws std::bad_alloc from operator new, so it keeps exceptions.
 IP_FLAGS := $(filter-out -fno-exceptions -fno-rtti,$(RT_FLAGS))
 # Tests and benchmarks are ordinary C++ programs.
@@ -25,7 +32,7 @@ HEADERS := $(wildcard include/*.h include/*.hpp runtime/*.hpp runtime/arenas/*.h
 SO  := $(BUILD)/libpoolmalloc.so
 LIB := $(BUILD)/libpoolmalloc.a
 
-.PHONY: all test clean check-unit check-api check-scripts test-asan test-tsan
+.PHONY: all test clean check-unit check-api check-scripts test-asan test-tsan test-debug
 all: $(SO) $(LIB)
 
 $(BUILD)/obj/runtime/%.o: runtime/%.cpp $(HEADERS)
@@ -104,8 +111,12 @@ test-asan: $(BUILD)-asan/unit_tests
 test-tsan: $(BUILD)-tsan/unit_tests
 	$(BUILD)-tsan/unit_tests
 
+# The unit and API suites with every PM_ASSERT on (make DEBUG=1 builds the same objects).
+test-debug:
+	$(MAKE) DEBUG=1 BUILD=$(BUILD)-debug check-unit check-api
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-debug
 
 # Targets that other parts of the tree add (benchmarks, install, soak runs).
 -include bench/bench.mk

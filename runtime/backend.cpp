@@ -18,6 +18,7 @@
 
 #include "debug.hpp"
 #include "error.hpp"
+#include "list.hpp"
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
@@ -55,10 +56,11 @@ constexpr size_t kDirtyMin = size_t{8} << 20;
 
 Lock g_lock;
 std::atomic<uintptr_t> g_owner{0};  // thread holding g_lock: a signal handler never waits for itself
-FreeSpan* g_bins[kBins];
+using Bin = List<FreeSpan>;
+using AgeList = List<FreeSpan, &FreeSpan::anext, &FreeSpan::aprev>;
+Bin g_bins[kBins];
 uint64_t g_mask[2];
-FreeSpan* g_oldest;
-FreeSpan* g_newest;
+AgeList g_age;  // every free span, oldest first
 size_t g_free_bytes;
 size_t g_span_count;
 size_t g_dirty_spans_bytes;  // the part of g_dirty that is ours
@@ -102,34 +104,14 @@ size_t bytes_of(size_t segs) { return segs << kSegmentShift; }
 void bin_insert(FreeSpan* s) {
   unsigned b = bin_of(s->segs);
   s->bin = uint8_t(b);
-  s->prev = nullptr;
-  s->next = g_bins[b];
-  if (s->next) s->next->prev = s;
-  g_bins[b] = s;
+  g_bins[b].push_front(s);
   g_mask[b >> 6] |= uint64_t{1} << (b & 63);
 }
 
 void bin_remove(FreeSpan* s) {
   unsigned b = s->bin;
-  if (s->prev) s->prev->next = s->next;
-  else g_bins[b] = s->next;
-  if (s->next) s->next->prev = s->prev;
-  if (!g_bins[b]) g_mask[b >> 6] &= ~(uint64_t{1} << (b & 63));
-}
-
-void age_append(FreeSpan* s) {
-  s->anext = nullptr;
-  s->aprev = g_newest;
-  if (g_newest) g_newest->anext = s;
-  else g_oldest = s;
-  g_newest = s;
-}
-
-void age_remove(FreeSpan* s) {
-  if (s->aprev) s->aprev->anext = s->anext;
-  else g_oldest = s->anext;
-  if (s->anext) s->anext->aprev = s->aprev;
-  else g_newest = s->aprev;
+  g_bins[b].remove(s);
+  if (g_bins[b].empty()) g_mask[b >> 6] &= ~(uint64_t{1} << (b & 63));
 }
 
 void mark(FreeSpan* s, uint8_t value) {
@@ -143,9 +125,10 @@ FreeSpan* insert(void* p, size_t segs, bool dirty, uint64_t freed_at) {
   s->segs = segs;
   s->freed_at = freed_at;
   s->dirty = dirty;
+  s->next = s->prev = s->anext = s->aprev = nullptr;
   tag_of(s)->head = s;
   bin_insert(s);
-  age_append(s);
+  g_age.push_back(s);
   mark(s, kMapFree);
   g_free_bytes += bytes_of(segs);
   g_span_count++;
@@ -158,8 +141,9 @@ FreeSpan* insert(void* p, size_t segs, bool dirty, uint64_t freed_at) {
 
 // Off the lists; the segment-map marks are the caller's to rewrite.
 void remove(FreeSpan* s) {
+  PM_ASSERT(g_free_bytes >= bytes_of(s->segs) && g_span_count > 0);
   bin_remove(s);
-  age_remove(s);
+  g_age.remove(s);
   g_free_bytes -= bytes_of(s->segs);
   g_span_count--;
   if (s->dirty) {
@@ -170,6 +154,7 @@ void remove(FreeSpan* s) {
 
 // The memory goes back to the OS except the record page and the tag page.
 void purge_span(FreeSpan* s) {
+  PM_ASSERT(s->dirty && g_dirty_spans_bytes >= bytes_of(s->segs));
   char* base = reinterpret_cast<char*>(s);
   char* tail = base + bytes_of(s->segs - 1);
   if (s->segs == 1) {
@@ -194,13 +179,13 @@ void unmap_span(FreeSpan* s) {
 FreeSpan* find(size_t n) {
   unsigned b = bin_of(n);
   unsigned looked = 0;  // bin b mixes lengths above 16 segments: look at a few of them
-  for (FreeSpan* s = g_bins[b]; s && looked < 8; s = s->next, ++looked)
+  for (FreeSpan* s = g_bins[b].first; s && looked < 8; s = s->next, ++looked)
     if (s->segs >= n) return s;
   unsigned from = b + 1;  // every span in a higher bin is long enough
   for (unsigned w = from >> 6; w < 2; ++w) {
     uint64_t m = g_mask[w];
     if (w == from >> 6) m &= ~uint64_t{0} << (from & 63);
-    if (m) return g_bins[w * 64 + unsigned(__builtin_ctzll(m))];
+    if (m) return g_bins[w * 64 + unsigned(__builtin_ctzll(m))].first;
   }
   return nullptr;
 }
@@ -213,7 +198,7 @@ bool over_reserve_limit(size_t bytes) {
 // Purge the oldest dirty spans while the allocator keeps more free memory resident than
 // the budget allows.
 void trim_to_budget() {
-  for (FreeSpan* s = g_oldest; s && over_budget(); s = s->anext)
+  for (FreeSpan* s = g_age.first; s && over_budget(); s = s->anext)
     if (s->dirty) purge_span(s);
 }
 }  // namespace
@@ -293,6 +278,7 @@ void release(void* p, size_t segs) {
     mark(right, kMapNone);
   }
   insert(addr(start), total, true, now);
+  PM_ASSERT(g_dirty_spans_bytes <= g_free_bytes);
   trim_to_budget();
 }
 
@@ -326,7 +312,7 @@ void decay(uint64_t now, bool force) {
   Held held;
   uint64_t d = options().decay_ms;
   bool may_purge = force || options().purge;
-  FreeSpan* s = g_oldest;
+  FreeSpan* s = g_age.first;
   while (s) {
     FreeSpan* next = s->anext;
     if (!force && now < s->freed_at + d) break;
@@ -340,7 +326,7 @@ size_t release_all() {
   if (!acquire(true)) return 0;
   Held held;
   size_t bytes = g_free_bytes;
-  while (g_oldest) unmap_span(g_oldest);
+  while (!g_age.empty()) unmap_span(g_age.first);
   return bytes;
 }
 

@@ -8,6 +8,7 @@
 
 #include <utility>
 
+#include "debug.hpp"
 #include "error.hpp"
 #include "huge.hpp"
 #include "init.hpp"
@@ -152,6 +153,7 @@ void drain_remote(Heap* heap) {
     bool suspect = list & 1;
     list = reinterpret_cast<uintptr_t>(b->next);
     Page* page = page_of(b, segmap_get(b));
+    PM_ASSERT(page->heap == heap);
     if (PM_UNLIKELY(suspect)) {
       // A second free of b is in flight if b is already free or appears again later here.
       if (on_page_lists(page, b) || remote_contains(list, b, size_t{1} << 24)) {
@@ -292,6 +294,7 @@ void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept {
 
 void heap_page_unused(Heap* heap, Page* page) noexcept {
   ReentryGuard guard;
+  PM_ASSERT(page->heap == heap && page->used == 0);
   if (page->state == PageState::kFull) {
     page->state = PageState::kQueued;
     page->used = page->full_used - 1;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 
+#include "debug.hpp"
 #include "error.hpp"
 #include "lock.hpp"
 #include "options.hpp"
@@ -160,6 +161,7 @@ void clear_span(LargeSegment* s, unsigned u, uint32_t n) {
 }
 
 void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, bool dirty, uint64_t freed_at) {
+  PM_ASSERT(n > 0 && u >= kFirstUnit && u + n <= kUnitsPerSegment);
   set_span(s, u, n, kFree);
   UnitMeta* m = &s->units[u];
   m->dirty = dirty;
@@ -176,6 +178,9 @@ void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, bool dirty, uin
 
 void remove_free(Arena& a, LargeSegment* s, unsigned u) {
   UnitMeta* m = &s->units[u];
+  // Boundary tags: both ends of a free span say free and carry its length.
+  PM_ASSERT(m->len > 0 && m->start_state == kFree && s->units[u + m->len - 1].end_state == kFree);
+  PM_ASSERT(s->units[u + m->len - 1].len == m->len && a.free_bytes >= size_t(m->len) * kUnit);
   bin_remove(a, m);
   if (m->dirty) {
     dirty_remove(a, m);

@@ -1,6 +1,7 @@
 #include "page.hpp"
 
 #include "backend.hpp"
+#include "debug.hpp"
 #include "options.hpp"
 #include "os.hpp"
 
@@ -48,6 +49,7 @@ void dirty_unlink(Heap* heap, Page* page) {
   page->next = page->prev = nullptr;
   page->dirty = false;
   size_t bytes = slot_bytes(segment_of(page), page->slot);
+  PM_ASSERT(heap->dirty_bytes >= bytes);
   heap->dirty_bytes -= bytes;
   backend::dirty_sub(bytes);
 }
@@ -102,6 +104,7 @@ void avail_remove(Heap* heap, Segment* seg) {
 namespace {
 // The first page of a queue is the current page and carries a +1 in `used`.
 void make_current(Heap* heap, unsigned cls, Page* page) {
+  PM_ASSERT(!page->current && page->heap == heap && page->class_idx == cls);
   page->current = true;
   page->used++;
   heap->active[cls >> 6] |= uint64_t{1} << (cls & 63);
@@ -109,6 +112,7 @@ void make_current(Heap* heap, unsigned cls, Page* page) {
 
 // Drops the +1 of a page that stops being current; true when that leaves it empty.
 bool drop_current(Page* page) {
+  PM_ASSERT(page->current && page->used >= 1);  // the +1 of the current page
   page->current = false;
   page->freed_at = 0;
   return --page->used == 0;
@@ -191,6 +195,7 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   if (seg->free_slots == 0) avail_remove(heap, seg);
   seg->page_count++;
   Page* page = &seg->pages[slot];
+  PM_ASSERT(page->block_size == 0 && page->used == 0);
   if (page->dirty) dirty_unlink(heap, page);
   uint32_t bs = kBlockSize[cls];
   page->free = nullptr;
@@ -212,6 +217,8 @@ Page* page_fresh(Heap* heap, unsigned cls) {
 }
 
 bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
+  PM_ASSERT(page->used == 0 && !page->current && page->heap == heap);
+  PM_ASSERT(page->state != PageState::kFree && page->next == nullptr && page->prev == nullptr);
   Segment* seg = segment_of(page);
   heap->page_bytes -= slot_bytes(seg, page->slot);
   page->free = page->local_free = nullptr;

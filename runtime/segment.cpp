@@ -7,6 +7,7 @@
 
 #include "backend.hpp"
 #include "error.hpp"
+#include "list.hpp"
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
@@ -15,21 +16,17 @@ namespace pm {
 
 namespace {
 Lock g_registry_lock;
-Segment* g_registry = nullptr;
+List<Segment, &Segment::all_next, &Segment::all_prev> g_registry;
 
 void registry_add(Segment* seg) {
   LockGuard g(g_registry_lock);
-  seg->all_prev = nullptr;
-  seg->all_next = g_registry;
-  if (g_registry) g_registry->all_prev = seg;
-  g_registry = seg;
+  seg->all_next = seg->all_prev = nullptr;
+  g_registry.push_front(seg);
 }
 
 void registry_remove(Segment* seg) {
   LockGuard g(g_registry_lock);
-  if (seg->all_prev) seg->all_prev->all_next = seg->all_next;
-  else g_registry = seg->all_next;
-  if (seg->all_next) seg->all_next->all_prev = seg->all_prev;
+  g_registry.remove(seg);
 }
 
 }  // namespace
@@ -61,7 +58,7 @@ void segment_release(Segment* seg) {
 
 void segments_for_each(void (*fn)(Segment*, void*), void* arg) {
   LockGuard g(g_registry_lock);
-  for (Segment* s = g_registry; s; s = s->all_next) fn(s, arg);
+  for (Segment* s = g_registry.first; s; s = s->all_next) fn(s, arg);
 }
 
 void segment_locks_acquire() { g_registry_lock.lock(); }

@@ -6,8 +6,9 @@
 // free and local_free lists, marked in a bitmap on the stack. Blocks sitting in a heap's
 // remote queue are freed but not yet back on a page list: they count as live, exactly as
 // `used` (and so pm_stats) counts them.
-// Large spans: the large segments are found through the segment map (the arenas keep no list
-// of their segments), then each one's spans are read under its arena's lock.
+// Large spans: the large segments are listed from the arenas' own segment lists
+// (large_list_segments, a window at a time), then each one's spans are read under its
+// arena's lock.
 // Huge blocks: the huge table, read under its lock.
 #include "walk.hpp"
 

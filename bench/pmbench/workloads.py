@@ -86,6 +86,8 @@ WORKLOADS = [
              [T, "rounds=60"], [T, "rounds=10"]),
     Workload("malloc-large", "malloc-large", "about 2 MiB blocks, 16 alive, every page touched",
              ["steps=60000"], ["steps=10000"], program="malloc_large"),
+    Workload("huge-replace", "huge blocks", "20 blocks of 5-25 MiB alive, one replaced per step, zero-filled",
+             ["steps=400"], ["steps=120"], program="huge_replace"),
     Workload("frag", "fragmentation", "small / thinned / large / freed phases; RSS after each",
              ["cycles=4", "small=1000000", "large_mib=128"], ["cycles=3", "small=500000", "large_mib=64"]),
     Workload("g++", "real program", "g++ -O1 compiling a generated translation unit",

@@ -1,4 +1,4 @@
-// DESIGN.md's semantics table through the exported symbols (the pm_ API: tests/unit).
+// The README's behaviour table (glibc's semantics) through the exported symbols (the pm_ API: tests/unit).
 #include "../unit/global_check_semantics.hpp"
 #include "api_libc_heap.hpp"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fully static (-static): glibc's libc.a must not pull its own malloc.o beside poolmalloc's
-# (DESIGN.md: every exported symbol, the __libc_* aliases included, lives in one object of
+# (README, "What it exports": every exported symbol, the __libc_* aliases included, lives in one object of
 # the archive). A duplicate definition fails the link; a glibc malloc left in use fails the
 # pm_owns and brk checks of libc_alloc.
 . tests/scripts/lib/common.sh

@@ -1,4 +1,4 @@
-// DESIGN.md's semantics table, row by row, as checks over a heap H (PmHeap: the pm_ API,
+// The README's behaviour table (glibc's semantics), row by row, as checks over a heap H (PmHeap: the pm_ API,
 // LibcHeap: the exported symbols). tests/unit/global_semantics.cpp and
 // tests/api/api_semantics.cpp turn each into a test.
 #pragma once

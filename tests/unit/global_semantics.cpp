@@ -1,4 +1,4 @@
-// DESIGN.md's semantics table through the pm_ API (the exported symbols: tests/api).
+// The README's behaviour table (glibc's semantics) through the pm_ API (the exported symbols: tests/api).
 #include "global_check_semantics.hpp"
 #include "global_pm_heap.hpp"
 
