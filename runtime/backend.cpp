@@ -190,6 +190,34 @@ FreeSpan* find(size_t n) {
   return nullptr;
 }
 
+// A fresh span of segs segments at p: move the resident pages of free dirty spans into it
+// (newest first), so the block starts with memory that is already faulted in instead of
+// faulting every page of the new mapping. A freed huge block of another size is reused
+// this way although no free span fits the request.
+bool recycle_into(char* p, size_t segs) {
+  size_t off = 0;
+  for (FreeSpan* s = g_age.last; s && off < segs;) {
+    FreeSpan* older = s->aprev;
+    if (s->dirty) {
+      size_t take = s->segs < segs - off ? s->segs : segs - off;
+      bool dirty = s->dirty;
+      uint64_t freed_at = s->freed_at;
+      size_t total = s->segs;
+      char* src = reinterpret_cast<char*>(s);
+      remove(s);
+      mark(s, kMapNone);
+      if (!os::move_pages(src, p + bytes_of(off), bytes_of(take))) {
+        insert(src, total, dirty, freed_at);
+        break;
+      }
+      if (take < total) insert(src + bytes_of(take), total - take, dirty, freed_at);
+      off += take;
+    }
+    s = older;
+  }
+  return off > 0;
+}
+
 bool over_reserve_limit(size_t bytes) {
   size_t limit = options().reserve_limit;
   return limit != 0 && os::mapped_bytes() + bytes > limit;
@@ -223,8 +251,11 @@ void* alloc(size_t segs, size_t align_segs, bool* zeroed, bool may_wait) {
       size_t start = (first + align_segs - 1) & ~(align_segs - 1);
       if (start > first) insert(addr(first), start - first, dirty, freed_at);
       if (start + segs < first + total) insert(addr(start + segs), first + total - start - segs, dirty, freed_at);
-      unlock();
       char* p = addr(start);
+      // A purged span faults in every page it is given; resident pages of other free spans
+      // can take their place (huge blocks of changing sizes reuse memory this way).
+      if (!dirty && segs > 1 && g_dirty_spans_bytes != 0 && recycle_into(p, segs)) dirty = true;
+      unlock();
       if (!dirty) {
         // A clean span reads as zero but for the pages the purge spared: the record page
         // and the tag page (which still hold whatever the span's last user left there).
@@ -248,6 +279,10 @@ fresh:
   }
   void* p = os::map_aligned(bytes_of(segs), bytes_of(align_segs));
   *zeroed = true;
+  if (p && segs > 1 && g_dirty_spans_bytes != 0 && acquire(may_wait)) {
+    if (recycle_into(static_cast<char*>(p), segs)) *zeroed = false;
+    unlock();
+  }
   return p;  // nullptr with ENOMEM when the OS refuses
 }
 
@@ -339,7 +374,8 @@ bool over_budget() {
   if (dirty <= kDirtyMin) return false;
   // In use: mapped, minus free spans, minus the front ends' resident free memory.
   size_t mapped = os::mapped_bytes();
-  size_t idle = __atomic_load_n(&g_free_bytes, __ATOMIC_RELAXED) + dirty;
+  size_t spans = __atomic_load_n(&g_dirty_spans_bytes, __ATOMIC_RELAXED);
+  size_t idle = __atomic_load_n(&g_free_bytes, __ATOMIC_RELAXED) + (dirty > spans ? dirty - spans : 0);
   size_t in_use = mapped > idle ? mapped - idle : 0;
   return dirty > in_use / 8;
 }

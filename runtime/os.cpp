@@ -105,6 +105,15 @@ void* remap_aligned(void* p, size_t old_size, size_t new_size, size_t align) {
   return q;
 }
 
+bool move_pages(void* src, void* dst, size_t size) {
+  int saved = errno;
+  void* q = mremap(src, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+  errno = saved;
+  if (q == MAP_FAILED) return false;
+  g_mapped.fetch_sub(size, std::memory_order_relaxed);  // dst was counted already
+  return true;
+}
+
 uint64_t now_ms() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);

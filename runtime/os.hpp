@@ -14,6 +14,10 @@ void unmap(void* p, size_t size);
 void purge(void* p, size_t size);
 // Try to grow or shrink a mapping, moving it only to a `align`-aligned address.
 void* remap_aligned(void* p, size_t old_size, size_t new_size, size_t align);
+// Move the pages of [src, src+size) over [dst, dst+size) (both ours): the resident pages
+// travel without being copied or faulted in again; src is unmapped afterwards. False (and
+// nothing changed) when the kernel refuses.
+bool move_pages(void* src, void* dst, size_t size);
 // Milliseconds from a monotonic clock that costs no syscall.
 uint64_t now_ms();
 // Bytes of virtual address space mapped through this layer (for statistics).

@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   } else if (!strcmp(mode, "pool")) {
-    enum { kN = 6000 };
+    enum { kN = 3000 };
     static void* b[kN];
     for (int i = 0; i < kN; ++i) {
       size_t n = i % 3 == 0 ? ((size_t)64 << 10) + (size_t)(i % 31) * 60000
