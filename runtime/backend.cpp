@@ -38,8 +38,8 @@ struct FreeSpan {
   FreeSpan* prev;
   FreeSpan* anext;  // age list, oldest first
   FreeSpan* aprev;
+  size_t dirty;  // bytes of the span that may be resident (0: clean, reads as zero)
   uint8_t bin;
-  bool dirty;
 };
 struct TailTag {
   FreeSpan* head;
@@ -52,7 +52,7 @@ constexpr unsigned kBins = 128;
 // Clean spans unused this many decay periods are unmapped: address space goes back too.
 constexpr uint64_t kUnmapDecays = 16;
 // The dirty budget: at least this much, or an eighth of the memory in use.
-constexpr size_t kDirtyMin = size_t{8} << 20;
+constexpr size_t kDirtyMin = size_t{16} << 20;
 
 Lock g_lock;
 std::atomic<uintptr_t> g_owner{0};  // thread holding g_lock: a signal handler never waits for itself
@@ -120,7 +120,8 @@ void mark(FreeSpan* s, uint8_t value) {
 }
 
 // Record a free span of segs segments at p and put it on the lists.
-FreeSpan* insert(void* p, size_t segs, bool dirty, uint64_t freed_at) {
+FreeSpan* insert(void* p, size_t segs, size_t dirty, uint64_t freed_at) {
+  if (dirty > bytes_of(segs)) dirty = bytes_of(segs);
   auto* s = static_cast<FreeSpan*>(p);
   s->segs = segs;
   s->freed_at = freed_at;
@@ -132,10 +133,8 @@ FreeSpan* insert(void* p, size_t segs, bool dirty, uint64_t freed_at) {
   mark(s, kMapFree);
   g_free_bytes += bytes_of(segs);
   g_span_count++;
-  if (dirty) {
-    g_dirty_spans_bytes += bytes_of(segs);
-    g_dirty.fetch_add(bytes_of(segs), std::memory_order_relaxed);
-  }
+  g_dirty_spans_bytes += dirty;
+  g_dirty.fetch_add(dirty, std::memory_order_relaxed);
   return s;
 }
 
@@ -146,15 +145,13 @@ void remove(FreeSpan* s) {
   g_age.remove(s);
   g_free_bytes -= bytes_of(s->segs);
   g_span_count--;
-  if (s->dirty) {
-    g_dirty_spans_bytes -= bytes_of(s->segs);
-    g_dirty.fetch_sub(bytes_of(s->segs), std::memory_order_relaxed);
-  }
+  g_dirty_spans_bytes -= s->dirty;
+  g_dirty.fetch_sub(s->dirty, std::memory_order_relaxed);
 }
 
 // The memory goes back to the OS except the record page and the tag page.
 void purge_span(FreeSpan* s) {
-  PM_ASSERT(s->dirty && g_dirty_spans_bytes >= bytes_of(s->segs));
+  PM_ASSERT(s->dirty && g_dirty_spans_bytes >= s->dirty);
   char* base = reinterpret_cast<char*>(s);
   char* tail = base + bytes_of(s->segs - 1);
   if (s->segs == 1) {
@@ -163,9 +160,9 @@ void purge_span(FreeSpan* s) {
     os::purge(base + kOsPage, size_t(tail - base) - kOsPage);
     os::purge(tail + kOsPage, kSegmentSize - kOsPage);
   }
-  s->dirty = false;
-  g_dirty_spans_bytes -= bytes_of(s->segs);
-  g_dirty.fetch_sub(bytes_of(s->segs), std::memory_order_relaxed);
+  g_dirty_spans_bytes -= s->dirty;
+  g_dirty.fetch_sub(s->dirty, std::memory_order_relaxed);
+  s->dirty = 0;
 }
 
 void unmap_span(FreeSpan* s) {
@@ -200,7 +197,7 @@ bool recycle_into(char* p, size_t segs) {
     FreeSpan* older = s->aprev;
     if (s->dirty) {
       size_t take = s->segs < segs - off ? s->segs : segs - off;
-      bool dirty = s->dirty;
+      size_t dirty = s->dirty;
       uint64_t freed_at = s->freed_at;
       size_t total = s->segs;
       char* src = reinterpret_cast<char*>(s);
@@ -242,7 +239,7 @@ void* alloc(size_t segs, size_t align_segs, bool* zeroed, bool may_wait) {
   {
     FreeSpan* s = find(need);
     if (s) {
-      bool dirty = s->dirty;
+      size_t dirty = s->dirty;  // where in the span it lies is not known: pieces may have it all
       uint64_t freed_at = s->freed_at;
       size_t total = s->segs;
       size_t first = index_of(s);
@@ -254,7 +251,7 @@ void* alloc(size_t segs, size_t align_segs, bool* zeroed, bool may_wait) {
       char* p = addr(start);
       // A purged span faults in every page it is given; resident pages of other free spans
       // can take their place (huge blocks of changing sizes reuse memory this way).
-      if (!dirty && segs > 1 && g_dirty_spans_bytes != 0 && recycle_into(p, segs)) dirty = true;
+      if (!dirty && segs > 1 && g_dirty_spans_bytes != 0 && recycle_into(p, segs)) dirty = 1;
       unlock();
       if (!dirty) {
         // A clean span reads as zero but for the pages the purge spared: the record page
@@ -286,7 +283,7 @@ fresh:
   return p;  // nullptr with ENOMEM when the OS refuses
 }
 
-void release(void* p, size_t segs) {
+void release(void* p, size_t segs, size_t dirty) {
   size_t i = index_of(p);
   for (size_t k = 0; k < segs; ++k) segmap_set(addr(i + k), kMapNone);
   uint64_t now = os::now_ms();
@@ -295,10 +292,11 @@ void release(void* p, size_t segs) {
     return;
   }
   Held held;
-  size_t start = i, total = segs;
+  size_t start = i, total = segs, left_dirty = 0, right_dirty = 0;
   if (i > 0 && g_segmap[i - 1] == kMapFree) {
     FreeSpan* left = reinterpret_cast<TailTag*>(addr(i - 1) + kTagOffset)->head;
     PM_ASSERT(index_of(left) + left->segs == i);
+    left_dirty = left->dirty;
     remove(left);
     mark(left, kMapNone);
     start = index_of(left);
@@ -308,11 +306,12 @@ void release(void* p, size_t segs) {
   if (r < kSegmapEntries && g_segmap[r] == kMapFree) {
     auto* right = reinterpret_cast<FreeSpan*>(addr(r));
     PM_ASSERT(right->segs > 0 && tag_of(right)->head == right);
+    right_dirty = right->dirty;
     total += right->segs;
     remove(right);
     mark(right, kMapNone);
   }
-  insert(addr(start), total, true, now);
+  insert(addr(start), total, dirty + left_dirty + right_dirty, now);
   PM_ASSERT(g_dirty_spans_bytes <= g_free_bytes);
   trim_to_budget();
 }
@@ -325,7 +324,7 @@ bool grow_in_place(void* p, size_t old_segs, size_t new_segs) {
   if (r >= kSegmapEntries || g_segmap[r] != kMapFree) return false;
   auto* right = reinterpret_cast<FreeSpan*>(addr(r));
   if (right->segs < extra) return false;
-  bool dirty = right->dirty;
+  size_t dirty = right->dirty;
   uint64_t freed_at = right->freed_at;
   size_t total = right->segs;
   remove(right);
@@ -369,16 +368,21 @@ void dirty_add(size_t bytes) { g_dirty.fetch_add(bytes, std::memory_order_relaxe
 void dirty_sub(size_t bytes) { g_dirty.fetch_sub(bytes, std::memory_order_relaxed); }
 size_t dirty_bytes() { return g_dirty.load(std::memory_order_relaxed); }
 
-bool over_budget() {
+namespace {
+bool over(size_t factor) {
   size_t dirty = g_dirty.load(std::memory_order_relaxed);
-  if (dirty <= kDirtyMin) return false;
+  if (dirty <= kDirtyMin * factor) return false;
   // In use: mapped, minus free spans, minus the front ends' resident free memory.
   size_t mapped = os::mapped_bytes();
   size_t spans = __atomic_load_n(&g_dirty_spans_bytes, __ATOMIC_RELAXED);
   size_t idle = __atomic_load_n(&g_free_bytes, __ATOMIC_RELAXED) + (dirty > spans ? dirty - spans : 0);
   size_t in_use = mapped > idle ? mapped - idle : 0;
-  return dirty > in_use / 8;
+  return dirty > in_use * factor;
 }
+}  // namespace
+
+bool over_budget() { return over(1); }
+bool far_over_budget() { return over(2); }
 
 Stats stats() {
   if (!acquire(true)) return Stats{};

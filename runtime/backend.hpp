@@ -18,8 +18,9 @@ namespace pm::backend {
 // the memory reads as zero. may_wait false (signal handler inside the allocator): the
 // free-span lock is only tried; a fresh mapping is used when it is busy.
 void* alloc(size_t segments, size_t align_segments, bool* zeroed, bool may_wait);
-// Give a span (or the tail of one) back. Its memory counts as dirty until purged.
-void release(void* p, size_t segments);
+// Give a span (or the tail of one) back; `resident` bytes of it may be resident (the
+// caller's estimate; all of it by default) and count as dirty until purged.
+void release(void* p, size_t segments, size_t resident = SIZE_MAX);
 // Extend a span in place by taking the free span right after it: true on success.
 bool grow_in_place(void* p, size_t old_segments, size_t new_segments);
 // Move a span to a larger one with mremap (the pages move, nothing is copied): the new
@@ -34,10 +35,12 @@ size_t release_all();
 
 // The dirty budget: resident free bytes of every front end together (heap free pages,
 // large free spans, free segments). Front ends report what they keep resident and free,
-// and purge their own oldest memory while over_budget() says so.
+// and purge their own oldest memory while over_budget() says so. The budget is a quarter
+// of the memory in use, and at least 16 MiB.
 void dirty_add(size_t bytes);
 void dirty_sub(size_t bytes);
 bool over_budget();
+bool far_over_budget();  // twice over: purge even memory that is likely reused soon
 size_t dirty_bytes();
 
 struct Stats {

@@ -312,9 +312,12 @@ PM_NOINLINE void service_orphan(Heap* h) noexcept {
   uint32_t idle = 0;
   if (!h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) return;
   if (h->orphaned && !h->dead) {
+    // Pages whose blocks are all back retire; they are purged only when the allocator is
+    // far over its dirty budget: a new thread may adopt this heap, pages and all.
     ReentryGuard guard;
+    h->orphan_service = true;
     drain_remote(h);
-    heap_release_current(h, os::now_ms(), true, false);
+    h->orphan_service = false;
   }
   h->servicing.store(0, std::memory_order_release);
 }
@@ -393,7 +396,12 @@ void heap_thread_exit(Heap* heap) noexcept {
   if (heap == &g_empty_heap || heap == nullptr) return;
   drain_remote(heap);
   heap->thread = 0;
-  heap_release_current(heap, os::now_ms(), true, false);  // memory goes back after the decay
+  // The pages stay resident for now: threads come and go, and the next one adopts this
+  // heap with its pages (no page faults). Frees that land here later, the decay and the
+  // dirty budget of other heaps give the memory back if nobody does.
+  heap->keep_dirty = true;
+  heap_release_current(heap, os::now_ms(), true, false);
+  heap->keep_dirty = false;
   // Allocations after this (other keys' destructors, later rounds) come from the shared
   // heap: a heap created now would never see another exit hook and would leak.
   if (tl_heap == heap) tl_heap = &g_exited_heap;

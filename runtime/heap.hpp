@@ -35,6 +35,8 @@ struct Heap {
   uint8_t large_arena;
   bool dead;                        // fork child: belongs to a thread that no longer exists
   bool orphaned;                    // on the orphan list (written under the heaps lock)
+  bool keep_dirty;                  // thread exit: free pages are not purged for the budget
+  bool orphan_service;              // serviced for an exited thread: purge only far over budget
   // Held by whoever services the heap while its thread is gone: the thread that adopts it,
   // the reclaim of orphans, or a thread whose free landed in it (see heap_free_remote).
   std::atomic<uint32_t> servicing;

@@ -186,11 +186,11 @@ namespace {
 void free_locked(void* p, const char* where, uint64_t) {
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
   if (e) {
-    size_t segs = e->segs;
+    size_t segs = e->segs, size = e->size;
     g_live_bytes -= e->size;
     g_live_blocks--;
     erase(e);
-    backend::release(p, segs);
+    backend::release(p, segs, size);  // the tail of the last segment was never used
     return;
   }
   g_lock.unlock();  // the report may abort: do not hold the lock there

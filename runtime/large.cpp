@@ -30,8 +30,8 @@ struct UnitMeta {
   uint32_t len;
   uint8_t start_state;
   uint8_t end_state;
-  uint8_t dirty;
   uint8_t bin;
+  uint32_t dirty;   // free span: units of it that may be resident (0: on no dirty list)
   uint64_t freed_at;
   UnitMeta* next;   // size-bin list
   UnitMeta* prev;
@@ -46,6 +46,10 @@ struct LargeSegment {
   uint8_t pad[7];
   LargeSegment* next;  // the arena's segments (the heap walk visits them)
   LargeSegment* prev;
+  // Bit per unit that may be resident while free: set when a block is freed, cleared when
+  // a block is handed out or its span purged. Free spans count their dirty memory from it,
+  // so the dirty budget sees what is really resident, not the size of merged spans.
+  uint64_t resident[kUnitsPerSegment / 64];
   UnitMeta units[kUnitsPerSegment];
 };
 
@@ -160,7 +164,29 @@ void clear_span(LargeSegment* s, unsigned u, uint32_t n) {
   s->units[u + n - 1].end_state = kNone;
 }
 
-void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, bool dirty, uint64_t freed_at) {
+// Resident bits of [u, u+n): count, set, clear.
+unsigned resident_count(const LargeSegment* s, unsigned u, uint32_t n) {
+  unsigned c = 0;
+  for (unsigned i = u, end = u + n; i < end;) {
+    unsigned w = i >> 6, b = i & 63, take = 64 - b < end - i ? 64 - b : end - i;
+    uint64_t mask = take == 64 ? ~uint64_t{0} : ((uint64_t{1} << take) - 1) << b;
+    c += unsigned(__builtin_popcountll(s->resident[w] & mask));
+    i += take;
+  }
+  return c;
+}
+void resident_set(LargeSegment* s, unsigned u, uint32_t n, bool on) {
+  for (unsigned i = u, end = u + n; i < end;) {
+    unsigned w = i >> 6, b = i & 63, take = 64 - b < end - i ? 64 - b : end - i;
+    uint64_t mask = take == 64 ? ~uint64_t{0} : ((uint64_t{1} << take) - 1) << b;
+    if (on) s->resident[w] |= mask;
+    else s->resident[w] &= ~mask;
+    i += take;
+  }
+}
+
+void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t freed_at) {
+  uint32_t dirty = resident_count(s, u, n);
   PM_ASSERT(n > 0 && u >= kFirstUnit && u + n <= kUnitsPerSegment);
   set_span(s, u, n, kFree);
   UnitMeta* m = &s->units[u];
@@ -169,10 +195,9 @@ void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, bool dirty, uin
   bin_insert(a, m);
   if (dirty) {
     dirty_append(a, m);
-    backend::dirty_add(size_t(n) * kUnit);
-  } else {
-    a.clean_bytes += size_t(n) * kUnit;
+    backend::dirty_add(size_t(dirty) * kUnit);
   }
+  a.clean_bytes += size_t(n - dirty) * kUnit;
   a.free_bytes += size_t(n) * kUnit;
 }
 
@@ -184,10 +209,9 @@ void remove_free(Arena& a, LargeSegment* s, unsigned u) {
   bin_remove(a, m);
   if (m->dirty) {
     dirty_remove(a, m);
-    backend::dirty_sub(size_t(m->len) * kUnit);
-  } else {
-    a.clean_bytes -= size_t(m->len) * kUnit;
+    backend::dirty_sub(size_t(m->dirty) * kUnit);
   }
+  a.clean_bytes -= size_t(m->len - m->dirty) * kUnit;
   a.free_bytes -= size_t(m->len) * kUnit;
   clear_span(s, u, m->len);
 }
@@ -199,13 +223,14 @@ LargeSegment* new_segment(Arena& a, unsigned arena_idx, bool may_wait) {
   auto* s = static_cast<LargeSegment*>(mem);
   if (!zeroed) memset(s, 0, sizeof(LargeSegment));
   s->arena = uint8_t(arena_idx);
+  if (!zeroed) resident_set(s, kFirstUnit, kUsableUnits, true);  // reused: assume resident
   s->prev = nullptr;
   s->next = a.segments;
   if (a.segments) a.segments->prev = s;
   a.segments = s;
   a.segment_count++;
   a.mapped += kSegmentSize;
-  add_free(a, s, kFirstUnit, kUsableUnits, !zeroed, os::now_ms());
+  add_free(a, s, kFirstUnit, kUsableUnits, os::now_ms());
   segmap_set(s, kMapLarge);
   return s;
 }
@@ -218,7 +243,8 @@ void release_segment(Arena& a, LargeSegment* s) {
   a.segment_count--;
   a.mapped -= kSegmentSize;
   if (a.spare == s) a.spare = nullptr;
-  backend::release(s, 1);
+  size_t resident = size_t(kFirstUnit + resident_count(s, kFirstUnit, kUsableUnits)) * kUnit;
+  backend::release(s, 1, resident);
 }
 
 // Purge one resident free span (the oldest) of the arena.
@@ -227,9 +253,10 @@ void purge_oldest(Arena& a) {
   LargeSegment* s = seg_of(m);
   unsigned u = index_of(s, m);
   os::purge(unit_addr(s, u), size_t(m->len) * kUnit);
+  resident_set(s, u, m->len, false);
+  a.clean_bytes += size_t(m->dirty) * kUnit;
+  backend::dirty_sub(size_t(m->dirty) * kUnit);
   m->dirty = 0;
-  a.clean_bytes += size_t(m->len) * kUnit;
-  backend::dirty_sub(size_t(m->len) * kUnit);
   dirty_remove(a, m);
 }
 
@@ -244,7 +271,7 @@ UnitMeta* find_span(Arena& a, uint32_t n) {
 
 // Give back [u, u+n) of segment s, merging with free neighbours.
 void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) {
-  bool dirty = true;
+  resident_set(s, u, n, true);  // the freed block's memory was the program's: resident
   if (u > kFirstUnit && s->units[u - 1].end_state == kFree) {
     unsigned l = u - s->units[u - 1].len;
     uint32_t ln = s->units[l].len;
@@ -258,7 +285,7 @@ void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) 
     remove_free(a, s, r);
     n += rn;
   }
-  add_free(a, s, u, n, dirty, now);
+  add_free(a, s, u, n, now);
   if (n == kUsableUnits) {
     if (!a.spare) a.spare = s;
     else if (a.spare != s) release_segment(a, s);
@@ -301,7 +328,6 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
   LargeSegment* s = seg_of(m);
   unsigned u = index_of(s, m);
   uint32_t len = m->len;
-  bool dirty = m->dirty;
   uint64_t freed_at = m->freed_at;
   remove_free(a, s, u);
   if (a.spare == s) a.spare = nullptr;
@@ -310,14 +336,15 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
     uintptr_t addr = reinterpret_cast<uintptr_t>(unit_addr(s, u));
     uintptr_t aligned = (addr + align - 1) & ~(uintptr_t(align) - 1);
     start = u + unsigned((aligned - addr) / kUnit);
-    if (start > u) add_free(a, s, u, start - u, dirty, freed_at);
+    if (start > u) add_free(a, s, u, start - u, freed_at);
   }
   unsigned end = start + unsigned(units);
-  if (end < u + len) add_free(a, s, end, u + len - end, dirty, freed_at);
+  if (end < u + len) add_free(a, s, end, u + len - end, freed_at);
+  *zeroed = resident_count(s, start, uint32_t(units)) == 0;
+  resident_set(s, start, uint32_t(units), false);  // in use: no longer free memory
   set_span(s, start, uint32_t(units), kUsed);
   a.allocated += units * kUnit;
   a.blocks++;
-  *zeroed = !dirty;
   return unit_addr(s, start);
 }
 
@@ -399,14 +426,14 @@ bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
   uint32_t rn = s->units[r].len;
   if (n + rn < m) return false;
   UnitMeta* rm = &s->units[r];
-  bool dirty = rm->dirty;
   uint64_t freed_at = rm->freed_at;
   remove_free(a, s, r);
   if (a.spare == s) a.spare = nullptr;
   clear_span(s, u, n);
   set_span(s, u, uint32_t(m), kUsed);
   unsigned rest = u + unsigned(m);
-  if (rest < r + rn) add_free(a, s, rest, r + rn - rest, dirty, freed_at);
+  resident_set(s, u + n, uint32_t(m) - n, false);  // in use now
+  if (rest < r + rn) add_free(a, s, rest, r + rn - rest, freed_at);
   a.allocated += (m - n) * kUnit;
   return true;
 }

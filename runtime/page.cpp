@@ -66,12 +66,15 @@ void dirty_append(Heap* heap, Page* page) {
   backend::dirty_add(bytes);
 }
 
-// The heap keeps at most an eighth of the pages it uses (and at least kHeapDirtyMin) as
-// resident free pages, and less while the whole allocator is over its dirty budget.
-constexpr size_t kHeapDirtyMin = size_t{1} << 20;
+constexpr size_t kHeapDirtyMin = size_t{2} << 20;
+// A heap keeps up to half of the pages it uses (at least kHeapDirtyMin) as resident free
+// pages, so a thread that frees and allocates again reuses them without faults; beyond
+// that, or while the whole allocator is over its budget, free pages go back at once.
 bool heap_over_budget(const Heap* heap) {
+  if (heap->keep_dirty) return false;
+  if (heap->orphan_service) return backend::far_over_budget();
   if (heap->dirty_bytes <= kHeapDirtyMin) return false;
-  return heap->dirty_bytes > heap->page_bytes / 8 || backend::over_budget();
+  return heap->dirty_bytes > heap->page_bytes / 2 || backend::over_budget();
 }
 
 // A free page's memory goes back to the OS; it is no longer on the dirty list.
@@ -231,12 +234,17 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   seg->free_slots |= uint64_t{1} << page->slot;
   seg->page_count--;
   if (seg->page_count == 0) {
-    // The whole segment is free: forget its pages' decay bookkeeping and hand it back.
-    for (unsigned i = 0; i < kSlicesPerSegment; ++i)
-      if (seg->pages[i].dirty) dirty_unlink(heap, &seg->pages[i]);
+    // The whole segment is free: forget its pages' decay bookkeeping and hand it back,
+    // telling the backend how much of it is still resident (the header and dirty pages).
+    size_t resident = kSliceSize + slot_bytes(seg, page->slot);  // header and this page
+    for (unsigned i = 0; i < kSlicesPerSegment; ++i) {
+      if (!seg->pages[i].dirty) continue;
+      resident += slot_bytes(seg, i);
+      dirty_unlink(heap, &seg->pages[i]);
+    }
     if (seg->in_avail) avail_remove(heap, seg);
     heap->segment_count--;
-    segment_release(seg);
+    segment_release(seg, resident);
     return true;
   }
   dirty_append(heap, page);

@@ -51,9 +51,9 @@ Segment* segment_alloc_pool(SegmentKind kind) {
   return seg;
 }
 
-void segment_release(Segment* seg) {
+void segment_release(Segment* seg, size_t resident) {
   registry_remove(seg);
-  backend::release(seg, 1);
+  backend::release(seg, 1, resident);
 }
 
 void segments_for_each(void (*fn)(Segment*, void*), void* arg) {

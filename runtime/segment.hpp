@@ -89,7 +89,7 @@ PM_INLINE bool page_block_valid(const Page* pg, const void* p) {
 // Pool segments (small or medium pages); each page records the heap that owns it.
 Segment* segment_alloc_pool(SegmentKind kind);
 // Every page of the segment is free: hand it to the cache (the OS gets it after decay).
-void segment_release(Segment* seg);
+void segment_release(Segment* seg, size_t resident);
 
 // Registry of live pool segments, for statistics and the heap walk.
 void segments_for_each(void (*fn)(Segment*, void*), void* arg);

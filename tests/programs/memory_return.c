@@ -7,7 +7,7 @@
 //   active   the same, then 2 s of light malloc/free that stays on the fast paths
 //   huge     20 blocks of 8-24 MiB, then 2 s idle
 //   handoff  a thread allocates 512 MiB of small blocks and exits; another frees them all
-//   threads  8 threads allocate and free 64 MiB each, then stay alive but blocked
+//   threads  8 threads allocate and free 128 MiB each, then stay alive but blocked
 //   pool     medium and large blocks (8 KiB - 2 MiB), then 2 s idle
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -93,7 +93,7 @@ static pthread_mutex_t g_block = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t g_peak_lock = PTHREAD_MUTEX_INITIALIZER;
 static void* worker(void* arg) {
   (void)arg;
-  Set s = small_set((size_t)64 << 20, 16, 1024, 1);
+  Set s = small_set((size_t)128 << 20, 16, 1024, 1);
   pthread_mutex_lock(&g_peak_lock);
   note_peak();
   pthread_mutex_unlock(&g_peak_lock);
