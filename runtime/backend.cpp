@@ -58,9 +58,9 @@ Lock g_lock;
 std::atomic<uintptr_t> g_owner{0};  // thread holding g_lock: a signal handler never waits for itself
 using Bin = List<FreeSpan>;
 using AgeList = List<FreeSpan, &FreeSpan::anext, &FreeSpan::aprev>;
-Bin g_bins[kBins];
+constinit Bin g_bins[kBins];
 uint64_t g_mask[2];
-AgeList g_age;  // every free span, oldest first
+constinit AgeList g_age;  // every free span, oldest first
 size_t g_free_bytes;
 size_t g_span_count;
 size_t g_dirty_spans_bytes;  // the part of g_dirty that is ours

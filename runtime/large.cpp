@@ -15,6 +15,7 @@
 
 #include "debug.hpp"
 #include "error.hpp"
+#include "list.hpp"
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
@@ -61,11 +62,10 @@ constexpr unsigned kArenas = 8;
 struct Arena {
   Lock lock;
   uint64_t bin_mask;
-  UnitMeta* bins[kBins];
-  UnitMeta* dirty_first;
-  UnitMeta* dirty_last;
+  List<UnitMeta> bins[kBins];
+  List<UnitMeta, &UnitMeta::dnext, &UnitMeta::dprev> dirty;  // resident free spans, oldest first
   LargeSegment* spare;  // one entirely free segment kept mapped for the next request
-  LargeSegment* segments;
+  List<LargeSegment> segments;  // the heap walk visits them
   size_t segment_count;
   std::atomic<void*> deferred;  // frees that could not take the lock (signal handlers)
   size_t clean_bytes;   // free bytes known not to be resident (fresh or purged)
@@ -75,7 +75,7 @@ struct Arena {
   size_t blocks;
 };
 
-Arena g_arenas[kArenas];
+constinit Arena g_arenas[kArenas];  // constant-initialised: malloc may run before constructors
 
 void free_locked(Arena& a, void* p, const char* where, uint64_t now);
 
@@ -120,35 +120,24 @@ char* unit_addr(LargeSegment* s, unsigned u) { return reinterpret_cast<char*>(s)
 void bin_insert(Arena& a, UnitMeta* m) {
   unsigned b = bin_of(m->len);
   m->bin = uint8_t(b);
-  m->prev = nullptr;
-  m->next = a.bins[b];
-  if (m->next) m->next->prev = m;
-  a.bins[b] = m;
+  m->next = m->prev = nullptr;
+  a.bins[b].push_front(m);
   a.bin_mask |= uint64_t{1} << b;
 }
 
 void bin_remove(Arena& a, UnitMeta* m) {
   unsigned b = m->bin;
-  if (m->prev) m->prev->next = m->next;
-  else a.bins[b] = m->next;
-  if (m->next) m->next->prev = m->prev;
-  if (!a.bins[b]) a.bin_mask &= ~(uint64_t{1} << b);
+  a.bins[b].remove(m);
+  if (a.bins[b].empty()) a.bin_mask &= ~(uint64_t{1} << b);
 }
 
 void dirty_append(Arena& a, UnitMeta* m) {
-  m->dnext = nullptr;
-  m->dprev = a.dirty_last;
-  if (a.dirty_last) a.dirty_last->dnext = m;
-  else a.dirty_first = m;
-  a.dirty_last = m;
+  m->dnext = m->dprev = nullptr;
+  a.dirty.push_back(m);
 }
 
 void dirty_remove(Arena& a, UnitMeta* m) {
-  if (m->dprev) m->dprev->dnext = m->dnext;
-  else a.dirty_first = m->dnext;
-  if (m->dnext) m->dnext->dprev = m->dprev;
-  else a.dirty_last = m->dprev;
-  m->dnext = m->dprev = nullptr;
+  a.dirty.remove(m);
 }
 
 // Mark [u, u+n) as one span with the given state; interior entries stay kNone.
@@ -224,10 +213,8 @@ LargeSegment* new_segment(Arena& a, unsigned arena_idx, bool may_wait) {
   if (!zeroed) memset(s, 0, sizeof(LargeSegment));
   s->arena = uint8_t(arena_idx);
   if (!zeroed) resident_set(s, kFirstUnit, kUsableUnits, true);  // reused: assume resident
-  s->prev = nullptr;
-  s->next = a.segments;
-  if (a.segments) a.segments->prev = s;
-  a.segments = s;
+  s->next = s->prev = nullptr;
+  a.segments.push_front(s);
   a.segment_count++;
   a.mapped += kSegmentSize;
   add_free(a, s, kFirstUnit, kUsableUnits, os::now_ms());
@@ -237,9 +224,7 @@ LargeSegment* new_segment(Arena& a, unsigned arena_idx, bool may_wait) {
 
 void release_segment(Arena& a, LargeSegment* s) {
   remove_free(a, s, kFirstUnit);
-  if (s->prev) s->prev->next = s->next;
-  else a.segments = s->next;
-  if (s->next) s->next->prev = s->prev;
+  a.segments.remove(s);
   a.segment_count--;
   a.mapped -= kSegmentSize;
   if (a.spare == s) a.spare = nullptr;
@@ -249,7 +234,7 @@ void release_segment(Arena& a, LargeSegment* s) {
 
 // Purge one resident free span (the oldest) of the arena.
 void purge_oldest(Arena& a) {
-  UnitMeta* m = a.dirty_first;
+  UnitMeta* m = a.dirty.first;
   LargeSegment* s = seg_of(m);
   unsigned u = index_of(s, m);
   os::purge(unit_addr(s, u), size_t(m->len) * kUnit);
@@ -263,10 +248,10 @@ void purge_oldest(Arena& a) {
 // A free span of at least n units, or nullptr.
 UnitMeta* find_span(Arena& a, uint32_t n) {
   unsigned b = bin_of(n);
-  if (a.bins[b] && a.bins[b]->len >= n) return a.bins[b];
+  if (a.bins[b].first && a.bins[b].first->len >= n) return a.bins[b].first;
   uint64_t mask = b + 1 < kBins ? a.bin_mask & (~uint64_t{0} << (b + 1)) : 0;
   if (!mask) return nullptr;
-  return a.bins[__builtin_ctzll(mask)];
+  return a.bins[__builtin_ctzll(mask)].first;
 }
 
 // Give back [u, u+n) of segment s, merging with free neighbours.
@@ -291,7 +276,7 @@ void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) 
     else if (a.spare != s) release_segment(a, s);
   }
   // Past the dirty budget, memory goes back now rather than after the decay.
-  while (a.dirty_first && backend::over_budget()) purge_oldest(a);
+  while (!a.dirty.empty() && backend::over_budget()) purge_oldest(a);
 }
 }  // namespace
 
@@ -443,7 +428,7 @@ void large_purge(uint64_t now, bool force) {
   for (Arena& a : g_arenas) {
     if (force) a.lock.lock();
     else if (!a.lock.try_lock()) continue;
-    while (UnitMeta* m = a.dirty_first) {
+    while (UnitMeta* m = a.dirty.first) {
       if (!force && now < m->freed_at + decay) break;
       purge_oldest(a);
     }
@@ -521,7 +506,7 @@ size_t large_list_segments(const void** out, size_t max, size_t skip) {
       seen += a.segment_count;
       continue;
     }
-    for (LargeSegment* s = a.segments; s && n < max; s = s->next)
+    for (LargeSegment* s = a.segments.first; s && n < max; s = s->next)
       if (seen++ >= skip) out[n++] = s;
     if (n == max) break;
   }

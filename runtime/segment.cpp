@@ -16,7 +16,7 @@ namespace pm {
 
 namespace {
 Lock g_registry_lock;
-List<Segment, &Segment::all_next, &Segment::all_prev> g_registry;
+constinit List<Segment, &Segment::all_next, &Segment::all_prev> g_registry;
 
 void registry_add(Segment* seg) {
   LockGuard g(g_registry_lock);
