@@ -86,6 +86,13 @@ struct Held {
   ~Held() { unlock(); }
 };
 
+// g_free_bytes and g_dirty_spans_bytes change under the lock but over_budget() reads
+// them without it: relaxed atomic updates.
+void add(size_t& counter, size_t delta) { __atomic_fetch_add(&counter, delta, __ATOMIC_RELAXED); }
+// Neighbours' entries may be rewritten by their owners meanwhile (never to or from
+// kMapFree, which only the lock holder writes).
+uint8_t segmap_at(size_t i) { return __atomic_load_n(&g_segmap[i], __ATOMIC_RELAXED); }
+
 unsigned bin_of(size_t n) {
   if (n <= 16) return unsigned(n - 1);
   unsigned b = 63u - unsigned(__builtin_clzll(n));
@@ -131,9 +138,9 @@ FreeSpan* insert(void* p, size_t segs, size_t dirty, uint64_t freed_at) {
   bin_insert(s);
   g_age.push_back(s);
   mark(s, kMapFree);
-  g_free_bytes += bytes_of(segs);
+  add(g_free_bytes, bytes_of(segs));
   g_span_count++;
-  g_dirty_spans_bytes += dirty;
+  add(g_dirty_spans_bytes, dirty);
   g_dirty.fetch_add(dirty, std::memory_order_relaxed);
   return s;
 }
@@ -143,9 +150,9 @@ void remove(FreeSpan* s) {
   PM_ASSERT(g_free_bytes >= bytes_of(s->segs) && g_span_count > 0);
   bin_remove(s);
   g_age.remove(s);
-  g_free_bytes -= bytes_of(s->segs);
+  add(g_free_bytes, 0 - bytes_of(s->segs));
   g_span_count--;
-  g_dirty_spans_bytes -= s->dirty;
+  add(g_dirty_spans_bytes, 0 - s->dirty);
   g_dirty.fetch_sub(s->dirty, std::memory_order_relaxed);
 }
 
@@ -160,7 +167,7 @@ void purge_span(FreeSpan* s) {
     os::purge(base + kOsPage, size_t(tail - base) - kOsPage);
     os::purge(tail + kOsPage, kSegmentSize - kOsPage);
   }
-  g_dirty_spans_bytes -= s->dirty;
+  add(g_dirty_spans_bytes, 0 - s->dirty);
   g_dirty.fetch_sub(s->dirty, std::memory_order_relaxed);
   s->dirty = 0;
 }
@@ -276,7 +283,8 @@ fresh:
   }
   void* p = os::map_aligned(bytes_of(segs), bytes_of(align_segs));
   *zeroed = true;
-  if (p && segs > 1 && g_dirty_spans_bytes != 0 && acquire(may_wait)) {
+  if (p && segs > 1 && __atomic_load_n(&g_dirty_spans_bytes, __ATOMIC_RELAXED) != 0 &&
+      acquire(may_wait)) {
     if (recycle_into(static_cast<char*>(p), segs)) *zeroed = false;
     unlock();
   }
@@ -293,7 +301,7 @@ void release(void* p, size_t segs, size_t dirty) {
   }
   Held held;
   size_t start = i, total = segs, left_dirty = 0, right_dirty = 0;
-  if (i > 0 && g_segmap[i - 1] == kMapFree) {
+  if (i > 0 && segmap_at(i - 1) == kMapFree) {
     FreeSpan* left = reinterpret_cast<TailTag*>(addr(i - 1) + kTagOffset)->head;
     PM_ASSERT(index_of(left) + left->segs == i);
     left_dirty = left->dirty;
@@ -303,7 +311,7 @@ void release(void* p, size_t segs, size_t dirty) {
     total += left->segs;
   }
   size_t r = i + segs;
-  if (r < kSegmapEntries && g_segmap[r] == kMapFree) {
+  if (r < kSegmapEntries && segmap_at(r) == kMapFree) {
     auto* right = reinterpret_cast<FreeSpan*>(addr(r));
     PM_ASSERT(right->segs > 0 && tag_of(right)->head == right);
     right_dirty = right->dirty;
@@ -321,7 +329,7 @@ bool grow_in_place(void* p, size_t old_segs, size_t new_segs) {
   size_t extra = new_segs - old_segs;
   if (!acquire(false)) return false;
   Held held;
-  if (r >= kSegmapEntries || g_segmap[r] != kMapFree) return false;
+  if (r >= kSegmapEntries || segmap_at(r) != kMapFree) return false;
   auto* right = reinterpret_cast<FreeSpan*>(addr(r));
   if (right->segs < extra) return false;
   size_t dirty = right->dirty;

@@ -83,7 +83,7 @@ Heap* heap_new(uintptr_t thread) {
   for (auto& d : h->direct) d = &g_empty_page;
   h->id = ++g_heap_ids;
   h->large_arena = uint8_t(h->id % kLargeArenaShards);
-  h->thread = thread;
+  __atomic_store_n(&h->thread, thread, __ATOMIC_RELAXED);  // remote frees read it
   registry_add(h);
   return h;
 }
@@ -97,7 +97,7 @@ Heap* take_orphan() {
     if (h->dead || !h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) continue;
     *link = h->orphan_next;
     h->orphan_next = nullptr;
-    h->orphaned = false;
+    __atomic_store_n(&h->orphaned, false, __ATOMIC_RELAXED);
     return h;
   }
   return nullptr;
@@ -311,7 +311,7 @@ namespace {
 PM_NOINLINE void service_orphan(Heap* h) noexcept {
   uint32_t idle = 0;
   if (!h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) return;
-  if (h->orphaned && !h->dead) {
+  if (__atomic_load_n(&h->orphaned, __ATOMIC_ACQUIRE) && !h->dead) {
     // Pages whose blocks are all back retire; they are purged only when the allocator is
     // far over its dirty budget: a new thread may adopt this heap, pages and all.
     ReentryGuard guard;
@@ -374,7 +374,7 @@ Heap* heap_get_or_init() noexcept {
     // A new thread takes over the heap of an exited one, with its pages and pending frees.
     h = take_orphan();
     if (h) {
-      h->thread = thread_pointer();
+      __atomic_store_n(&h->thread, thread_pointer(), __ATOMIC_RELAXED);
       h->servicing.store(0, std::memory_order_release);
     } else {
       h = heap_new(thread_pointer());
@@ -395,7 +395,7 @@ void heap_collect(Heap* heap, bool force) noexcept {
 void heap_thread_exit(Heap* heap) noexcept {
   if (heap == &g_empty_heap || heap == nullptr) return;
   drain_remote(heap);
-  heap->thread = 0;
+  __atomic_store_n(&heap->thread, uintptr_t{0}, __ATOMIC_RELAXED);
   // The pages stay resident for now: threads come and go, and the next one adopts this
   // heap with its pages (no page faults). Frees that land here later, the decay and the
   // dirty budget of other heaps give the memory back if nobody does.
@@ -411,7 +411,8 @@ void heap_thread_exit(Heap* heap) noexcept {
     heap->orphan_next = g_free_heaps;
     g_free_heaps = heap;
   } else {
-    heap->orphaned = true;
+    // Published last: a thread whose free lands here may service the heap from now on.
+    __atomic_store_n(&heap->orphaned, true, __ATOMIC_RELEASE);
     heap->orphan_next = g_orphans;
     g_orphans = heap;
   }
@@ -450,7 +451,7 @@ void heaps_reclaim_orphans(bool all) noexcept {
         Heap** link = &g_orphans;
         while (*link) link = &(*link)->orphan_next;
         *link = h;
-        h->orphaned = true;
+        __atomic_store_n(&h->orphaned, true, __ATOMIC_RELEASE);
       }
       h->servicing.store(0, std::memory_order_release);
     }
@@ -474,7 +475,7 @@ void heaps_fork_child() noexcept {
   for (Heap* h = g_registry; h; h = h->reg_next) {
     if (h->thread != 0 && h->thread != self && h != g_signal_heap) {
       h->dead = true;
-      h->thread = 0;
+      __atomic_store_n(&h->thread, uintptr_t{0}, __ATOMIC_RELAXED);
     }
   }
 }

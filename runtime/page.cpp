@@ -180,7 +180,7 @@ void page_extend(Page* page) {
   }
   b->next = page->free;
   page->free = first;
-  page->capacity += n;
+  __atomic_store_n(&page->capacity, page->capacity + n, __ATOMIC_RELAXED);  // see page_block_valid
 }
 
 Page* page_fresh(Heap* heap, unsigned cls) {

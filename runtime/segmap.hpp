@@ -26,7 +26,7 @@ extern uint8_t g_segmap[kSegmapEntries];
 PM_INLINE uint8_t segmap_get(const void* p) {
   uintptr_t i = reinterpret_cast<uintptr_t>(p) >> kSegmentShift;
   if (PM_UNLIKELY(i >= kSegmapEntries)) return kMapNone;
-  return g_segmap[i];
+  return __atomic_load_n(&g_segmap[i], __ATOMIC_RELAXED);  // entries change under other threads
 }
 
 PM_INLINE void segmap_set(const void* seg, uint8_t value) {

@@ -83,7 +83,9 @@ PM_INLINE bool page_block_aligned(const Page* pg, const void* p) {
 // The full check for the slow paths: aligned, and inside the carved part of the page.
 PM_INLINE bool page_block_valid(const Page* pg, const void* p) {
   uint64_t off = reinterpret_cast<uintptr_t>(p) - pg->area;
-  return page_block_aligned(pg, p) && off < uint64_t(pg->capacity) * pg->block_size;
+  // capacity grows under the owner while other threads (realloc, usable_size) ask here.
+  uint32_t capacity = __atomic_load_n(&pg->capacity, __ATOMIC_RELAXED);
+  return page_block_aligned(pg, p) && off < uint64_t(capacity) * pg->block_size;
 }
 
 // Pool segments (small or medium pages); each page records the heap that owns it.
