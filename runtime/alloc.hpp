@@ -2,6 +2,7 @@
 // fast paths inline, everything else out of line (alloc.cpp).
 #pragma once
 #include "heap.hpp"
+#include "prof.hpp"
 
 namespace pm {
 
@@ -14,9 +15,13 @@ bool owns(const void* p) noexcept;
 // Frees p after checking that `size` (and `align`) fit the block.
 void free_checked(void* p, size_t size, size_t align, const char* where) noexcept;
 int trim() noexcept;
+// Heap profiler: the allocation of a block it samples, without counting it again.
+void* alloc_for_sample(size_t size, size_t align, bool* zeroed) noexcept;
 
+// g_direct_limit is kDirectMax unless the heap profiler is on (prof.hpp): the same single
+// compare as with the constant.
 PM_INLINE void* alloc(size_t size) {
-  if (PM_LIKELY(size <= kDirectMax)) return heap_malloc_small(size);
+  if (PM_LIKELY(size <= g_direct_limit)) return heap_malloc_small(size);
   return alloc_big(size);
 }
 

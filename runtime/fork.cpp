@@ -6,6 +6,7 @@
 #include "heap.hpp"
 #include "huge.hpp"
 #include "large.hpp"
+#include "prof.hpp"
 #include "segment.hpp"
 
 namespace pm {
@@ -19,6 +20,7 @@ bool g_locked = false;
 void prepare() {
   g_locked = !__libc_single_threaded;
   if (!g_locked) return;
+  prof::fork_prepare();  // first: a sample takes allocator locks under it
   heaps_fork_prepare();
   large_locks_acquire();
   huge_locks_acquire();
@@ -30,12 +32,14 @@ void parent() {
   huge_locks_release();
   large_locks_release();
   heaps_fork_parent();
+  prof::fork_parent();
 }
 void child() {
   segment_locks_reset();
   huge_locks_reset();
   large_locks_reset();
   heaps_fork_child();
+  prof::fork_child();
 }
 }  // namespace
 
