@@ -13,9 +13,11 @@
  *   leak  MIB    site_one's blocks are freed before exit, site_three's are not (the leak
  *                report must show site_three alone)
  *   dump  MIB    like live, and pm_prof_dump(argv[3]) before exit; prints "dumped"
+ *   signal MIB   like live, and raise(SIGUSR2) before exit; prints "signalled"
  * It prints "live <bytes of site_three> <bytes of site_one>" on stdout. */
 #define _GNU_SOURCE 1
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +95,7 @@ __attribute__((noinline)) static void site_churn(size_t bytes) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s live|leak|dump MIB [PATH]\n", argv[0]);
+        fprintf(stderr, "usage: %s live|leak|dump|signal MIB [PATH]\n", argv[0]);
         return 2;
     }
     const char *mode = argv[1];
@@ -121,6 +123,9 @@ int main(int argc, char **argv) {
             return 1;
         }
         printf("dumped\n");
+    } else if (strcmp(mode, "signal") == 0) {
+        raise(SIGUSR2);  /* prof_signal=SIGUSR2: a numbered profile */
+        printf("signalled\n");
     } else if (strcmp(mode, "live") != 0) {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;
