@@ -70,10 +70,13 @@ size_t fresh_usable_size(void* p, size_t size) {
 }  // namespace
 
 PM_PROF_ENTRY void* alloc_big(size_t size) noexcept {
-  if (PM_UNLIKELY(prof::g_on)) {  // ---- heap profiler: every allocation comes here ----
+  // ---- heap profiler: while it is on, g_direct_limit is 0 and every allocation comes here;
+  // while it is off, only sizes above kDirectMax do.
+  if (size <= kDirectMax) {
     if (PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
-    if (size <= kDirectMax) return heap_malloc_small(size);
+    return heap_malloc_small(size);
   }
+  if (PM_UNLIKELY(prof::g_on) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
   bool zeroed;
   return alloc_any(size, &zeroed);
 }

@@ -72,6 +72,7 @@ uintptr_t g_self_lo = 0, g_self_hi = 0;  // our shared object's code, when we ar
 // block whose entry is to be dropped (bit 0 set; its free went ahead).
 constexpr unsigned kKept = 64;
 std::atomic<uintptr_t> g_kept[kKept];
+std::atomic<unsigned> g_kept_count{0};  // slots in use, so that acquire() rarely scans
 Block* g_give_back = nullptr;  // kept pool blocks whose entries are gone, under g_lock
 
 // ---- numbers ----------------------------------------------------------------------------
@@ -264,9 +265,11 @@ bool acquire() {
     if (!may_wait()) return false;
     g_lock.lock();
   }
+  if (g_kept_count.load(std::memory_order_acquire) == 0) return true;
   for (auto& slot : g_kept) {  // frees that were kept for us
     uintptr_t v = slot.load(std::memory_order_relaxed);
     if (v == 0 || !slot.compare_exchange_strong(v, 0, std::memory_order_acquire)) continue;
+    g_kept_count.fetch_sub(1, std::memory_order_relaxed);
     forget(v & ~uintptr_t{1});
     if (!(v & 1)) {
       Block* b = reinterpret_cast<Block*>(v);
@@ -292,10 +295,14 @@ void release() {
 }
 
 bool keep(uintptr_t v) {
+  // Counted before the slot is filled: a lock holder that sees the count 0 has no slot
+  // to miss that was filled before its acquire.
+  g_kept_count.fetch_add(1, std::memory_order_seq_cst);
   for (auto& slot : g_kept) {
     uintptr_t zero = 0;
     if (slot.compare_exchange_strong(zero, v, std::memory_order_release)) return true;
   }
+  g_kept_count.fetch_sub(1, std::memory_order_relaxed);
   return false;
 }
 

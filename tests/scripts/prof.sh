@@ -58,31 +58,40 @@ grep -q '^poolmalloc: heap profiler (pid [0-9]*): [0-9]* allocation sites* still
     { cat "$WORK/err"; fail "prof_leak: no summary line on stderr"; }
 grep -q "^poolmalloc: with function names: google-pprof --text --inuse_space $PROG $WORK/leak.heap\$" "$WORK/err" ||
     { cat "$WORK/err"; fail "prof_leak: no google-pprof command line"; }
-python3 - "$WORK/err" "$PROG" <<'PY' || fail "prof_leak: the report's sites (above)"
+python3 - "$WORK/err" "$PROG" "$WORK/leak.heap" <<'PY' || fail "prof_leak: the report's sites (above)"
 import re, subprocess, sys
-err, prog = sys.argv[1:]
+err, prog, profile = sys.argv[1:]
 rows = [l for l in open(err) if re.match(r"poolmalloc:   \d+ bytes in \d+ blocks \(\d+%\) at 0x", l)]
 if not rows:
     sys.exit("no site rows in the report")
 sizes = [int(l.split()[1]) for l in rows]
 if sizes != sorted(sizes, reverse=True):
     sys.exit("the sites are not biggest first: %s" % sizes)
-maps = None
+# The program's load address, from the maps the profile carries.
+text = open(profile).read().split("MAPPED_LIBRARIES:\n")[1]
+base = None
+for l in text.splitlines():
+    f = l.split()
+    if len(f) >= 6 and f[5].endswith("/" + prog.split("/")[-1]) and int(f[2], 16) == 0:
+        base = int(f[0].split("-")[0], 16)
+        break
+if base is None:
+    sys.exit("the program is not in the profile's maps")
 syms = {}
 for l in subprocess.run(["nm", "-S", "--defined-only", prog], capture_output=True, text=True).stdout.splitlines():
     f = l.split()
     if len(f) == 4 and f[3] in ("site_three", "site_one"):
-        syms[f[3]] = (int(f[0], 16), int(f[1], 16))
-# The leaf of each row must lie in site_three at the program's load address: the leaves of
-# all rows differ from site_three's start by less than its size, and none is in site_one.
-leaves = [int(l.split(" at ")[1].split()[0], 16) for l in rows]
-lo, size = syms["site_three"]
-base_guess = [a - lo for a in leaves]
-base = min(base_guess) & ~0xfff
-for a in leaves:
-    if not (lo <= a - base < lo + size):
-        sys.exit("a reported site 0x%x is not in site_three" % a)
-print("leak report: %d sites, all in site_three, biggest first" % len(rows))
+        syms[f[3]] = (int(f[0], 16), int(f[0], 16) + int(f[1], 16))
+where = []
+for l in rows:
+    a = int(l.split(" at ")[1].split()[0], 16) - base
+    name = next((n for n, (lo, hi) in syms.items() if lo <= a < hi), None)
+    where.append(name)
+if "site_one" in where:
+    sys.exit("site_one's blocks were all freed, yet the report names it: %s" % where)
+if where[0] != "site_three":
+    sys.exit("the biggest reported site is not site_three: %s" % where)
+print("leak report: %d sites, the biggest site_three, never site_one" % len(rows))
 PY
 
 # Linked with the archive: the allocator is in the program itself.
