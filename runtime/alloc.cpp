@@ -76,7 +76,7 @@ PM_PROF_ENTRY void* alloc_big(size_t size) noexcept {
     if (PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
     return heap_malloc_small(size);
   }
-  if (PM_UNLIKELY(prof::g_on) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
   bool zeroed;
   return alloc_any(size, &zeroed);
 }
@@ -87,11 +87,11 @@ PM_PROF_ENTRY void* alloc_zeroed(size_t count, size_t size) noexcept {
     errno = ENOMEM;
     return nullptr;
   }
-  if (PM_UNLIKELY(prof::g_on) && PM_UNLIKELY(prof::tick(total)))  // heap profiler
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(total)))  // heap profiler
     return prof::sampled_alloc(total, 0, true);
   // The whole usable size is zeroed, as glibc does, so a caller that uses the slack sees
   // zeros too.
-  if (total <= g_direct_limit) {
+  if (total <= PM_PROF_READ(g_direct_limit)) {
     void* p = heap_malloc_small(total);
     if (p) memset(p, 0, kBlockSize[size_class(total)]);
     return p;
@@ -108,7 +108,7 @@ PM_PROF_ENTRY void* alloc_aligned(size_t align, size_t size) noexcept {
     errno = ENOMEM;
     return nullptr;
   }
-  if (PM_UNLIKELY(prof::g_on) && PM_UNLIKELY(prof::tick(size)))  // heap profiler
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size)))  // heap profiler
     return prof::sampled_alloc(size, align, false);
   Heap* h = heap_or_fail();
   if (!h) return nullptr;
@@ -180,7 +180,7 @@ PM_PROF_ENTRY void* realloc_block(void* p, size_t size) noexcept {
     }
     if (size > large_limit()) {
       void* q = huge_realloc(p, size, locked.may_wait);  // mremap: no copy
-      if (PM_UNLIKELY(prof::g_on) && q && q != p) prof::on_free_big(p, q);  // heap profiler
+      if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && q && q != p) prof::on_free_big(p, q);  // heap profiler
       return q;
     }
   } else {

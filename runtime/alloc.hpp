@@ -21,7 +21,7 @@ void* alloc_for_sample(size_t size, size_t align, bool* zeroed) noexcept;
 // g_direct_limit is kDirectMax unless the heap profiler is on (prof.hpp): the same single
 // compare as with the constant.
 PM_INLINE void* alloc(size_t size) {
-  if (PM_LIKELY(size <= g_direct_limit)) return heap_malloc_small(size);
+  if (PM_LIKELY(size <= PM_PROF_READ(g_direct_limit))) return heap_malloc_small(size);
   return alloc_big(size);
 }
 

@@ -306,7 +306,7 @@ void heap_free_remote(Page* page, Block* b) noexcept {
     report_misuse(Misuse::kDoubleFree, b, "free");
     return;
   }
-  if (PM_UNLIKELY(owner == prof::g_heap) && prof::on_free_pool(b)) return;  // a sampled block
+  if (PM_UNLIKELY(owner == PM_PROF_READ(prof::g_heap)) && prof::on_free_pool(b)) return;  // a sampled block
   uintptr_t tag = b->key == reinterpret_cast<uintptr_t>(owner) ? 1 : 0;
   b->key = reinterpret_cast<uintptr_t>(owner);
   uintptr_t head = owner->remote.load(std::memory_order_relaxed);
@@ -326,7 +326,7 @@ void heap_free_slow(void* p) noexcept {
     return;
   }
   if (mv == kMapLarge || mv == kMapHuge) {
-    if (PM_UNLIKELY(prof::g_on)) prof::on_free_big(p);  // heap profiler: maybe sampled
+    if (PM_UNLIKELY(PM_PROF_READ(prof::g_on))) prof::on_free_big(p);  // heap profiler: maybe sampled
     LockedPath locked;  // a signal handler interrupting the locked part must not wait for it
     if (mv == kMapLarge) large_free(p, "free", locked.may_wait);
     else huge_free(p, "free", locked.may_wait);

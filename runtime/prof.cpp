@@ -339,6 +339,8 @@ void on_signal(int) {
 // ---- entry points -------------------------------------------------------------------------
 
 PM_PROF_ENTRY PM_NOINLINE void* sampled_alloc(size_t size, size_t align, bool zero) noexcept {
+  // Acquire: the options and tables were written before g_heap was published.
+  if (!__atomic_load_n(&g_heap, __ATOMIC_ACQUIRE)) return plain(size, align, zero);
   if (PM_UNLIKELY(tl_rng == 0)) {  // the thread's first count: draw it, then count again
     tl_rng = (thread_pointer() * 0x9E3779B97F4A7C15ULL) ^ (os::now_ms() << 20) ^ 0x5DEECE66DULL;
     if (tl_rng == 0) tl_rng = 1;
@@ -346,7 +348,7 @@ PM_PROF_ENTRY PM_NOINLINE void* sampled_alloc(size_t size, size_t align, bool ze
     if (!tick(size)) return plain(size, align, zero);
   }
   tl_left = draw();
-  if (tl_busy || !g_heap) return plain(size, align, zero);
+  if (tl_busy) return plain(size, align, zero);
   tl_busy = 1;
   uintptr_t frames[kMaxFrames];
   unsigned depth = capture(frames);
@@ -373,7 +375,7 @@ PM_PROF_ENTRY PM_NOINLINE void* sampled_alloc(size_t size, size_t align, bool ze
 }
 
 bool on_free_pool(Block* b) noexcept {
-  if (tl_busy == 2) return false;
+  if (tl_busy == 2 || !__atomic_load_n(&g_heap, __ATOMIC_ACQUIRE)) return false;
   if (tl_busy == 0) {
     tl_busy = 1;
     if (acquire()) {
@@ -390,6 +392,7 @@ bool on_free_pool(Block* b) noexcept {
 }
 
 void on_free_big(void* p, void* to) noexcept {
+  if (!__atomic_load_n(&g_heap, __ATOMIC_ACQUIRE)) return;  // the tables are published with it
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   if (tl_busy == 0) {
     tl_busy = 1;
@@ -421,8 +424,8 @@ void init() noexcept {
   if (!options().prof) return;
   g_stacks = static_cast<Stack*>(os::map(sizeof(Stack) * kStacks));
   g_live = static_cast<Live*>(os::map(sizeof(Live) * kLive));
-  g_heap = g_stacks && g_live ? heap_new_detached() : nullptr;
-  if (!g_heap) {
+  Heap* heap = g_stacks && g_live ? heap_new_detached() : nullptr;
+  if (!heap) {
     write_note("heap profiler: no memory for its tables; profiling is off");
     return;
   }
@@ -439,13 +442,15 @@ void init() noexcept {
     sigemptyset(&sa.sa_mask);
     sigaction(options().prof_signal, &sa, nullptr);
   }
-  g_on = true;
-  g_direct_limit = 0;  // from now on every allocation is counted in alloc_big
+  // Published last, with release: whoever reads g_heap with acquire sees the tables.
+  __atomic_store_n(&g_heap, heap, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_on, true, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_direct_limit, size_t{0}, __ATOMIC_RELEASE);  // from now on every allocation is counted
 }
 
 void at_exit() noexcept {
   if (!g_on) return;
-  g_direct_limit = kDirectMax;  // what the exit handlers still allocate is not counted
+  __atomic_store_n(&g_direct_limit, kDirectMax, __ATOMIC_RELAXED);  // what the exit handlers still allocate is not counted
   dump(nullptr);
   if (options().prof_leak) leak_report();
 }

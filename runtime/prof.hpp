@@ -19,6 +19,18 @@
 // drops the leading frames that lie in this section from every recorded stack.
 #define PM_PROF_ENTRY __attribute__((section("pm_entry")))
 
+// g_direct_limit, g_on and g_heap are written once, when the profiler starts, while other
+// threads may already read them: word-sized stores, so a reader sees the old value or the
+// new one, and both are valid (the old ones only mean "not profiled yet"). The fast paths
+// read them plainly, so the compare takes the variable as its memory operand (an atomic
+// load would cost an instruction); sanitizer builds read them as relaxed atomics, which
+// tells ThreadSanitizer the race is intended.
+#ifdef PM_SANITIZER_BUILD
+#define PM_PROF_READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#else
+#define PM_PROF_READ(x) (x)
+#endif
+
 namespace pm {
 
 struct Heap;

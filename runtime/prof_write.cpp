@@ -186,7 +186,7 @@ void write_note(const char* text) noexcept {
 }
 
 int dump(const char* path) noexcept {
-  if (!g_on) {
+  if (!__atomic_load_n(&g_on, __ATOMIC_ACQUIRE)) {
     errno = EINVAL;
     return -1;
   }
@@ -207,7 +207,7 @@ int dump(const char* path) noexcept {
 }
 
 void dump_numbered() noexcept {
-  if (!g_on || !lock_for_writer()) return;
+  if (!__atomic_load_n(&g_on, __ATOMIC_ACQUIRE) || !lock_for_writer()) return;
   char name[4096];
   expand_name(name, sizeof name, ++g_dumps);
   write_profile(name);
