@@ -35,13 +35,21 @@ LIB := $(BUILD)/libpoolmalloc.a
 .PHONY: all test clean check-unit check-api check-scripts test-asan test-tsan test-debug
 all: $(SO) $(LIB)
 
-$(BUILD)/obj/runtime/%.o: runtime/%.cpp $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(CXX) $(RT_FLAGS) -c $< -o $@
+# Each object depends on the headers it includes, as the compiler lists them (-MMD) in a
+# .d file beside it; -MP keeps a removed header from breaking the build.
+DEP_FLAGS := -MMD -MP
 
-$(IP_OBJ): interpose/interpose.cpp $(HEADERS)
+$(BUILD)/obj/runtime/%.o: runtime/%.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(IP_FLAGS) -c $< -o $@
+	$(CXX) $(RT_FLAGS) $(DEP_FLAGS) -c $< -o $@
+
+$(IP_OBJ): interpose/interpose.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(IP_FLAGS) $(DEP_FLAGS) -c $< -o $@
+
+-include $(RT_OBJ:.o=.d) $(IP_OBJ:.o=.d)
+# An object built before the .d files existed depends on every header until it is rebuilt.
+$(foreach o,$(RT_OBJ) $(IP_OBJ),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): $(HEADERS))))
 
 $(SO): $(RT_OBJ) $(IP_OBJ)
 	$(CXX) -shared -o $@ $^ -Wl,-z,now -Wl,-soname,libpoolmalloc.so -pthread

@@ -54,6 +54,11 @@ PM_API int pm_trim(size_t pad) PM_NOEXCEPT;
 /* force != 0: also release the empty pages this thread keeps for reuse. */
 PM_API void pm_collect(int force) PM_NOEXCEPT;
 
+/* Heap profiler (POOLMALLOC_OPTIONS=prof=1): writes the profile of the sampled
+ * allocations to path (NULL: the prof_file name) in the format google-pprof reads.
+ * 0 on success; -1 with errno set on failure, EINVAL when profiling is off. */
+PM_API int pm_prof_dump(const char *path) PM_NOEXCEPT;
+
 /* The largest size any allocation accepts (PTRDIFF_MAX less the block overhead). */
 #define PM_MAX_ALLOC_SIZE ((size_t)PTRDIFF_MAX - (size_t)(1u << 22))
 

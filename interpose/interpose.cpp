@@ -13,7 +13,8 @@
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-#define PM_EXPORT extern "C" __attribute__((visibility("default")))
+// pm_entry: allocator frames, which the heap profiler leaves out of its stacks (prof.hpp).
+#define PM_EXPORT extern "C" __attribute__((visibility("default"), section("pm_entry")))
 
 PM_EXPORT void* malloc(size_t size) noexcept { return pm::alloc(size); }
 PM_EXPORT void free(void* p) noexcept { pm::dealloc(p); }
@@ -77,7 +78,7 @@ PM_EXPORT int malloc_info(int options, FILE* out) noexcept {
 // ---- C++ operators ---------------------------------------------------------------------------
 namespace {
 // operator new: ask the new-handler for memory until there is some or it gives up.
-__attribute__((noinline)) void* new_slow(size_t size, size_t align, bool nothrow) {
+__attribute__((noinline, section("pm_entry"))) void* new_slow(size_t size, size_t align, bool nothrow) {
   for (;;) {
     void* p = align ? pm_aligned_alloc(align, size) : pm::alloc(size);
     if (p) return p;
@@ -117,7 +118,7 @@ inline void* new_nothrow(size_t size) noexcept {
 }
 }  // namespace
 
-#define PM_CXX __attribute__((visibility("default")))
+#define PM_CXX __attribute__((visibility("default"), section("pm_entry")))
 
 PM_CXX void* operator new(size_t n) { return new_impl(n); }
 PM_CXX void* operator new[](size_t n) { return new_impl(n); }

@@ -81,6 +81,24 @@ void* alloc_small_slow(Heap* heap, size_t size) noexcept {
 }
 
 namespace {
+// Alignments the pool cannot serve: the large arena or a huge mapping.
+void* alloc_aligned_big(Heap* h, size_t align, size_t size, bool* zeroed) {
+  LockedPath locked;
+  size_t need = size < kPoolMax + 1 ? kPoolMax + 1 : size;
+  if (need <= large_limit() && align <= kSegmentSize / 4 &&
+      need / kUnit + align / kUnit <= large_max_size() / kUnit) {
+    void* p = large_malloc(need, align, h->large_arena, zeroed, locked.may_wait);
+    if (p) return p;
+  }
+  return huge_malloc(size, align, zeroed, locked.may_wait);
+}
+
+// A huge block realloc moved from p to q: the heap profiler re-keys its sample.
+void* huge_moved(void* p, void* q) {
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && q && q != p) prof::on_free_big(p, q);
+  return q;
+}
+
 // The usable size of a block alloc_any just returned for `size`, from the request alone
 // where the layout fixes it (no metadata lookup, no lock).
 size_t fresh_usable_size(void* p, size_t size) {
@@ -90,20 +108,29 @@ size_t fresh_usable_size(void* p, size_t size) {
 }
 }  // namespace
 
-void* alloc_big(size_t size) noexcept {
+PM_PROF_ENTRY void* alloc_big(size_t size) noexcept {
+  // ---- heap profiler: while it is on, g_direct_limit is 0 and every allocation comes here;
+  // while it is off, only sizes above kDirectMax do.
+  if (size <= kDirectMax) {
+    if (PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
+    return heap_malloc_small(size);
+  }
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
   bool zeroed;
   return alloc_any(size, &zeroed);
 }
 
-void* alloc_zeroed(size_t count, size_t size) noexcept {
+PM_PROF_ENTRY void* alloc_zeroed(size_t count, size_t size) noexcept {
   size_t total;
   if (PM_UNLIKELY(__builtin_mul_overflow(count, size, &total))) {
     errno = ENOMEM;
     return nullptr;
   }
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(total)))  // heap profiler
+    return prof::sampled_alloc(total, 0, true);
   // The whole usable size is zeroed, as glibc does, so a caller that uses the slack sees
   // zeros too.
-  if (total <= kDirectMax) {
+  if (total <= PM_PROF_READ(g_direct_limit)) {
     void* p = heap_malloc_small<alloc_small_slow>(total);
     if (p) memset(p, 0, kBlockSize[size_class(total)]);
     return p;
@@ -120,6 +147,8 @@ void* alloc_aligned_once(size_t align, size_t size) noexcept {
     errno = ENOMEM;
     return nullptr;
   }
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size)))  // heap profiler
+    return prof::sampled_alloc(size, align, false);
   Heap* h = heap_or_fail();
   if (!h) return nullptr;
   // Pool pages start on 64 KiB boundaries, so a class whose block size is a multiple of
@@ -130,18 +159,11 @@ void* alloc_aligned_once(size_t align, size_t size) noexcept {
       if (kBlockSize[c] % align == 0) return heap_malloc_class(h, c);
   }
   bool zeroed;
-  LockedPath locked;
-  size_t need = size < kPoolMax + 1 ? kPoolMax + 1 : size;
-  if (need <= large_limit() && align <= kSegmentSize / 4 &&
-      need / kUnit + align / kUnit <= large_max_size() / kUnit) {
-    void* p = large_malloc(need, align, h->large_arena, &zeroed, locked.may_wait);
-    if (p) return p;
-  }
-  return huge_malloc(size, align, &zeroed, locked.may_wait);
+  return alloc_aligned_big(h, align, size, &zeroed);
 }
 }  // namespace
 
-void* alloc_aligned(size_t align, size_t size) noexcept {
+PM_PROF_ENTRY void* alloc_aligned(size_t align, size_t size) noexcept {
   if (align <= kMinAlign) return alloc(size);
   void* p = alloc_aligned_once(align, size);
   if (PM_UNLIKELY(!p) && size <= kMaxRequest && reclaim_for_retry()) p = alloc_aligned_once(align, size);
@@ -164,7 +186,7 @@ size_t usable_size(const void* p) noexcept {
 
 bool owns(const void* p) noexcept { return p && usable_size(p) != 0; }
 
-void* realloc_block(void* p, size_t size) noexcept {
+PM_PROF_ENTRY void* realloc_block(void* p, size_t size) noexcept {
   if (!p) return alloc(size);
   if (size == 0) {  // glibc: frees the block and returns NULL
     dealloc(p);
@@ -208,7 +230,7 @@ void* realloc_block(void* p, size_t size) noexcept {
       }
       if (size > large_limit()) {  // grown in place or moved by mremap: no copy
         void* q = huge_realloc(p, size, wait);
-        if (q || !wait) return q;
+        if (q || !wait) return huge_moved(p, q);
       }
     }
     if (size > large_limit()) {  // out of memory: retry once outside the locked path
@@ -217,7 +239,7 @@ void* realloc_block(void* p, size_t size) noexcept {
         return nullptr;
       }
       LockedPath locked;
-      return huge_realloc(p, size, locked.may_wait);
+      return huge_moved(p, huge_realloc(p, size, locked.may_wait));
     }
   } else {
     report_misuse(Misuse::kInvalidPointer, p, "realloc");
@@ -242,6 +264,20 @@ void free_checked(void* p, size_t size, size_t align, const char* where) noexcep
     return;
   }
   dealloc(p);
+}
+
+// ---- heap profiler: a sampled block's memory, not counted again ----
+void* alloc_for_sample(size_t size, size_t align, bool* zeroed) noexcept {
+  if (align <= kMinAlign) return alloc_any(size, zeroed);
+  *zeroed = false;
+  Heap* h = heap_or_fail();
+  if (!h) return nullptr;
+  if (align <= kSliceSize && size <= kPoolMax) {
+    size_t s = size < align ? align : size;
+    for (unsigned c = size_class(s); c < kClassCount; ++c)
+      if (kBlockSize[c] % align == 0) return heap_malloc_class(h, c);
+  }
+  return alloc_aligned_big(h, align, size, zeroed);
 }
 
 int trim() noexcept {

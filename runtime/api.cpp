@@ -42,7 +42,7 @@ PM_API void* pm_aligned_alloc(size_t alignment, size_t size) noexcept {
 
 PM_API void* pm_memalign(size_t alignment, size_t size) noexcept { return pm_aligned_alloc(alignment, size); }
 
-PM_API int pm_posix_memalign(void** memptr, size_t alignment, size_t size) noexcept {
+PM_PROF_ENTRY PM_API int pm_posix_memalign(void** memptr, size_t alignment, size_t size) noexcept {
   if (!power_of_two(alignment) || alignment % sizeof(void*) != 0) return EINVAL;
   int saved = errno;
   void* p = alloc_aligned(alignment, size);

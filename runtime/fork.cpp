@@ -7,6 +7,7 @@
 #include "heap.hpp"
 #include "huge.hpp"
 #include "large.hpp"
+#include "prof.hpp"
 #include "segment.hpp"
 
 // glibc's stdio list lock (exported by glibc). Its fork takes this lock after the atfork
@@ -29,6 +30,7 @@ void prepare() {
   g_locked = !__libc_single_threaded;
   if (!g_locked) return;
   _IO_list_lock();
+  prof::fork_prepare();  // before the allocator's: a sample takes allocator locks under it
   heaps_fork_prepare();
   large_locks_acquire();
   huge_locks_acquire();
@@ -42,6 +44,7 @@ void parent() {
   huge_locks_release();
   large_locks_release();
   heaps_fork_parent();
+  prof::fork_parent();
   _IO_list_unlock();
 }
 // glibc resets the list lock in the child itself.
@@ -51,6 +54,7 @@ void child() {
   huge_locks_reset();
   large_locks_reset();
   heaps_fork_child();
+  prof::fork_child();
 }
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include "options.hpp"
 #include "os.hpp"
 #include "page.hpp"
+#include "prof.hpp"
 #include "reclaim.hpp"
 
 namespace pm {
@@ -329,6 +330,7 @@ void heap_free_remote(Page* page, Block* b) noexcept {
     report_misuse(Misuse::kDoubleFree, b, "free");
     return;
   }
+  if (PM_UNLIKELY(owner == PM_PROF_READ(prof::g_heap)) && prof::on_free_pool(b)) return;  // a sampled block
   uintptr_t tag = b->key == reinterpret_cast<uintptr_t>(owner) ? 1 : 0;
   b->key = reinterpret_cast<uintptr_t>(owner);
   uintptr_t head = owner->remote.load(std::memory_order_relaxed);
@@ -353,6 +355,7 @@ void heap_free_slow(void* p) noexcept {
     return;
   }
   if (mv == kMapLarge || mv == kMapHuge) {
+    if (PM_UNLIKELY(PM_PROF_READ(prof::g_on))) prof::on_free_big(p);  // heap profiler: maybe sampled
     LockedPath locked;  // a signal handler interrupting the locked part must not wait for it
     if (mv == kMapLarge) large_free(p, "free", locked.may_wait);
     else huge_free(p, "free", locked.may_wait);
@@ -384,6 +387,11 @@ Heap* heap_get_or_init() noexcept {
   tl_heap = h;
   runtime_thread_started(h);  // arranges heap_thread_exit at thread exit
   return h;
+}
+
+Heap* heap_new_detached() noexcept {
+  LockGuard g(g_heaps_lock);
+  return heap_new(1);  // thread 1: never a real thread
 }
 
 void heap_collect(Heap* heap, bool force) noexcept {
@@ -473,7 +481,7 @@ void heaps_fork_child() noexcept {
   // (the frees are queued to the dead heap and never reused).
   uintptr_t self = thread_pointer();
   for (Heap* h = g_registry; h; h = h->reg_next) {
-    if (h->thread != 0 && h->thread != self && h != g_signal_heap) {
+    if (h->thread != 0 && h->thread != self && h->thread != 1) {  // 1: signal, detached heaps
       h->dead = true;
       __atomic_store_n(&h->thread, uintptr_t{0}, __ATOMIC_RELAXED);
     }

@@ -99,6 +99,9 @@ void heap_collect(Heap* heap, bool force) noexcept;
 void heap_tick(Heap* heap) noexcept;  // apply the decay if its time has come
 Heap* heap_get_or_init() noexcept;  // the calling thread's heap (created on first use), or nullptr
 void heap_thread_exit(Heap* heap) noexcept;
+// A registered heap that belongs to no thread (the heap profiler's): used under its
+// owner's lock, never orphaned, kept alive in a fork child.
+Heap* heap_new_detached() noexcept;
 void heaps_fork_prepare() noexcept;
 void heaps_fork_parent() noexcept;
 void heaps_fork_child() noexcept;

@@ -9,6 +9,7 @@
 #include "heap.hpp"
 #include "lock.hpp"
 #include "options.hpp"
+#include "prof.hpp"
 #include "report.hpp"
 
 namespace pm {
@@ -37,9 +38,11 @@ bool runtime_init() {
   }
   // Outside the lock: registering may allocate, which comes back here and finds us ready.
   if (register_fork) fork_handlers_install();
+  if (register_fork) prof::init();  // heap profiler: unwinds once, may allocate
   // The exit report: atexit may allocate (past its static slots), which finds us ready. The
   // handler runs in whichever thread calls exit(), after the handlers registered later.
   if (register_fork && options().print_stats) atexit(stats_print_at_exit);
+  if (register_fork && prof::g_on) atexit(prof::at_exit);  // runs before the stats report
   return true;
 }
 

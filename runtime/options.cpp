@@ -2,6 +2,7 @@
 // Ignored in setuid/setgid programs. Unknown keys or bad values give one warning line.
 #include "options.hpp"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -16,11 +17,12 @@ namespace pm {
 namespace {
 Options g_options = {
     kDefaultDecayMs, true, true, false, false, false, kSegmentSize, 0, 0,
+    false, false, 512 * 1024, "poolmalloc.%p.heap", 18, 0,  // heap profiler
 };
 
 struct Key {
   const char* name;
-  enum Kind { kBool, kSize, kMs, kThp } kind;
+  enum Kind { kBool, kSize, kMs, kThp, kStr, kSignal } kind;
   void* field;
 };
 
@@ -34,7 +36,29 @@ const Key kKeys[] = {
     {"huge_threshold", Key::kSize, &g_options.huge_threshold},
     {"thp", Key::kThp, &g_options.thp},
     {"reserve_limit", Key::kSize, &g_options.reserve_limit},
+    {"prof", Key::kBool, &g_options.prof},
+    {"prof_leak", Key::kBool, &g_options.prof_leak},
+    {"prof_sample", Key::kSize, &g_options.prof_sample},
+    {"prof_file", Key::kStr, &g_options.prof_file},
+    {"prof_signal", Key::kSignal, &g_options.prof_signal},
 };
+
+// A signal by name (SIGUSR2, USR2) or number; 0 when it is none of those.
+int parse_signal(const char* s, size_t len) {
+  static const struct { const char* name; int number; } kSignals[] = {
+      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP}, {"PROF", SIGPROF},
+      {"URG", SIGURG},   {"WINCH", SIGWINCH}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+  };
+  if (len > 3 && !strncasecmp(s, "SIG", 3)) s += 3, len -= 3;
+  for (const auto& k : kSignals)
+    if (strlen(k.name) == len && !strncasecmp(s, k.name, len)) return k.number;
+  int v = 0;
+  for (size_t i = 0; i < len; ++i) {
+    if (s[i] < '0' || s[i] > '9' || v > 1000) return 0;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v > 0 && v < 65 && v != SIGKILL && v != SIGSTOP ? v : 0;
+}
 
 bool parse_size(const char* s, size_t len, size_t* out) {
   if (len == 0) return false;
@@ -98,6 +122,18 @@ void apply(const char* key, size_t klen, const char* val, size_t vlen) {
           *static_cast<size_t*>(k.field) = v;
         }
         return;
+      case Key::kStr:  // the environment outlives us: keep a pointer into it
+        if (vlen == 0) {
+          warn("bad value for option", key, klen + 1 + vlen);
+        } else {
+          *static_cast<const char**>(k.field) = val;
+          g_options.prof_file_len = vlen;
+        }
+        return;
+      case Key::kSignal:
+        if (int sig = parse_signal(val, vlen)) *static_cast<int*>(k.field) = sig;
+        else warn("bad value for option", key, klen + 1 + vlen);
+        return;
       case Key::kThp:
         if (eq(val, vlen, "default")) *static_cast<int*>(k.field) = 0;
         else if (eq(val, vlen, "never")) *static_cast<int*>(k.field) = 1;
@@ -151,6 +187,9 @@ void options_init() {
   scan_environment(true);
   scan_environment(false);  // per-key variables override the list
   if (g_options.huge_threshold < kPoolMax) g_options.huge_threshold = kPoolMax;
+  if (g_options.prof_leak || g_options.prof_signal) g_options.prof = true;  // heap profiler
+  if (g_options.prof_sample < 1) g_options.prof_sample = 1;
+  if (g_options.prof_sample > (size_t{1} << 40)) g_options.prof_sample = size_t{1} << 40;
   if (g_options.verbose) {
     verbose_note("options: decay_ms", g_options.decay_ms);
     verbose_note("options: purge", g_options.purge);
@@ -158,6 +197,8 @@ void options_init() {
     verbose_note("options: huge_threshold", g_options.huge_threshold);
     verbose_note("options: thp", unsigned(g_options.thp));
     verbose_note("options: reserve_limit", g_options.reserve_limit);
+    verbose_note("options: prof", g_options.prof);
+    if (g_options.prof) verbose_note("options: prof_sample", g_options.prof_sample);
   }
 }
 

@@ -15,6 +15,13 @@ struct Options {
   size_t huge_threshold;     // blocks above this are direct mappings
   int thp;                   // transparent huge pages: 0 default, 1 never, 2 madvise
   size_t reserve_limit;      // upper bound on mapped bytes (0: none)
+  // ---- heap profiler (prof.cpp) ----
+  bool prof;                 // sample allocations with their stacks
+  bool prof_leak;            // at exit, report the sampled blocks still live (implies prof)
+  size_t prof_sample;        // mean bytes between samples
+  const char* prof_file;     // profile path (%p: the pid); points into the environment
+  size_t prof_file_len;
+  int prof_signal;           // dump the profile on this signal (0: none)
 };
 
 const Options& options();
