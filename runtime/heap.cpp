@@ -3,12 +3,14 @@
 #include "heap.hpp"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 
 #include <utility>
 
 #include "error.hpp"
+#include "hardened.hpp"
 #include "huge.hpp"
 #include "init.hpp"
 #include "large.hpp"
@@ -109,7 +111,7 @@ void registry_remove(Heap* h) {
 // Is b on one of the lists that hold free blocks of its page? Only asked when b carries
 // the freed key, so a scan here is the rare confirmation of a suspected double free.
 bool list_contains(const Block* list, const Block* b, size_t limit) {
-  for (size_t i = 0; list && i < limit; ++i, list = list->next)
+  for (size_t i = 0; list && i < limit; ++i, list = link_get(list))
     if (list == b) return true;
   return false;
 }
@@ -118,7 +120,7 @@ bool remote_contains(uintptr_t list, const Block* b, size_t limit) {
   for (size_t i = 0; list && i < limit; ++i) {
     const Block* x = reinterpret_cast<const Block*>(list & ~uintptr_t{1});
     if (x == b) return true;
-    list = reinterpret_cast<uintptr_t>(x->next);
+    list = link_get_raw(x);
   }
   return false;
 }
@@ -136,7 +138,7 @@ bool block_is_free(Heap* heap, Page* page, Block* b) {
 // The owner's free (heap_free's push, out of line for the slow paths).
 void free_to_page(Heap* heap, Page* page, Block* b) {
   b->key = reinterpret_cast<uintptr_t>(heap);
-  b->next = page->local_free;
+  link_set(b, page->local_free);
   page->local_free = b;
   if (--page->used == 0) heap_page_unused(heap, page);
 }
@@ -148,7 +150,7 @@ void drain_remote(Heap* heap) {
   while (list) {
     Block* b = reinterpret_cast<Block*>(list & ~uintptr_t{1});
     bool suspect = list & 1;
-    list = reinterpret_cast<uintptr_t>(b->next);
+    list = link_get_raw(b);
     Page* page = page_of(b, segmap_get(b));
     if (PM_UNLIKELY(suspect)) {
       // A second free of b is in flight if b is already free or appears again later here.
@@ -258,7 +260,7 @@ void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
     queue_push_front(heap, cls, page);
   }
   Block* b = page->free;
-  page->free = b->next;
+  page->free = link_next_checked(page, b);
   page->used++;
   b->key = 0;
   return b;
@@ -277,6 +279,11 @@ void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
 }
 
 // ---- free -----------------------------------------------------------------------------------
+
+void link_corrupt(const Block* b) noexcept {
+  report_misuse(Misuse::kCorruptLink, b, "malloc");  // always aborts
+  abort();
+}
 
 void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept {
   ReentryGuard guard;
@@ -309,7 +316,7 @@ void heap_free_remote(Page* page, Block* b) noexcept {
   b->key = reinterpret_cast<uintptr_t>(owner);
   uintptr_t head = owner->remote.load(std::memory_order_relaxed);
   do {
-    b->next = reinterpret_cast<Block*>(head);
+    link_set_raw(b, head);
   } while (!owner->remote.compare_exchange_weak(head, reinterpret_cast<uintptr_t>(b) | tag,
                                                 std::memory_order_release,
                                                 std::memory_order_relaxed));
@@ -361,6 +368,7 @@ void heap_collect(Heap* heap, bool force) noexcept {
 
 void heap_thread_exit(Heap* heap) noexcept {
   if (heap == &g_empty_heap || heap == nullptr) return;
+  if constexpr (policy::kQuarantineSlots > 0) quarantine_flush(heap);
   drain_remote(heap);
   heap->thread = 0;
   heap_release_current(heap, os::now_ms(), true, false);  // memory goes back after the decay

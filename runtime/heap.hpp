@@ -3,6 +3,8 @@
 #pragma once
 #include <atomic>
 
+#include "link.hpp"
+#include "policy.hpp"
 #include "segment.hpp"
 #include "size_classes.hpp"
 
@@ -11,6 +13,12 @@ namespace pm {
 struct PageQueue {
   Page* first;
   Page* last;
+};
+
+// The hardened variant's per-thread state (one slot in the default build, never used).
+struct HeapHardening {
+  void* quarantine[policy::kQuarantineSlots ? policy::kQuarantineSlots : 1];
+  uint64_t rng;  // quarantine slot choice, carving order
 };
 
 struct Heap {
@@ -35,6 +43,7 @@ struct Heap {
   Heap* reg_next;                   // registry of all heaps
   Heap* reg_prev;
   Heap* orphan_next;
+  HeapHardening hardened;
 };
 
 extern Page g_empty_page;  // never has free blocks: a miss sends malloc to the slow path
@@ -116,7 +125,7 @@ PM_INLINE void* heap_malloc_small(size_t size) {
     tl_heap = heap;
     return heap_malloc_slow(heap, size);
   }
-  page->free = b->next;
+  page->free = link_next_checked(page, b);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
   page->used++;
@@ -136,7 +145,7 @@ PM_INLINE void heap_free(void* p) {
   b->key = reinterpret_cast<uintptr_t>(heap);
   tl_heap = &g_reentry_heap;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  b->next = page->local_free;
+  link_set(b, page->local_free);
   page->local_free = b;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;

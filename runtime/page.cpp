@@ -1,5 +1,8 @@
 #include "page.hpp"
 
+#include <errno.h>
+#include <sys/mman.h>
+
 #include "options.hpp"
 #include "os.hpp"
 
@@ -37,6 +40,13 @@ uintptr_t slot_start(Segment* seg, unsigned slot) {
 size_t slot_bytes(const Segment* seg, unsigned slot) {
   size_t n = seg->kind == SegmentKind::kSmall ? kSliceSize : kSliceSize * kMediumSlices;
   return slot == 0 ? n - kSliceSize : n;
+}
+
+void unguard(Segment* seg, unsigned slot) {
+  uintptr_t end = slot_start(seg, slot) + slot_bytes(seg, slot);
+  int saved = errno;  // free() must not change errno
+  mprotect(reinterpret_cast<void*>(end - kOsPage), kOsPage, PROT_READ | PROT_WRITE);
+  errno = saved;
 }
 
 void dirty_unlink(Heap* heap, Page* page) {
@@ -148,14 +158,35 @@ void page_extend(Page* page) {
   if (n > step) n = step;
   uintptr_t bs = page->block_size;
   uintptr_t start = page->area + uintptr_t(page->capacity) * bs;
+  if constexpr (policy::kRandomCarve) {
+    if (n > 1) {  // link the new blocks in a random order (Fisher-Yates)
+      uint16_t order[kExtendBytes / 16];
+      for (uint32_t i = 0; i < n; ++i) order[i] = uint16_t(i);
+      for (uint32_t i = n - 1; i > 0; --i) {
+        uint32_t j = uint32_t(rng_next(&page->heap->hardened.rng) % (i + 1));
+        uint16_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      Block* head = page->free;
+      for (uint32_t i = 0; i < n; ++i) {
+        Block* nb = reinterpret_cast<Block*>(start + order[i] * bs);
+        link_set(nb, head);
+        head = nb;
+      }
+      page->free = head;
+      page->capacity += n;
+      return;
+    }
+  }
   Block* first = reinterpret_cast<Block*>(start);
   Block* b = first;
   for (uint32_t i = 1; i < n; ++i) {
     Block* nb = reinterpret_cast<Block*>(start + i * bs);
-    b->next = nb;
+    link_set(b, nb);
     b = nb;
   }
-  b->next = page->free;
+  link_set(b, page->free);
   page->free = first;
   page->capacity += n;
 }
@@ -185,7 +216,17 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   page->used = 0;
   page->block_size = bs;
   page->capacity = 0;
-  page->reserved = uint32_t(slot_bytes(seg, slot) / bs);
+  size_t bytes = slot_bytes(seg, slot);
+  if constexpr (policy::kSlabGuards) {
+    // The page's last OS page is PROT_NONE: an overflow off the end of the slab faults.
+    bytes -= kOsPage;
+    if (!page->guarded) {
+      int saved = errno;
+      page->guarded = mprotect(reinterpret_cast<void*>(page->area + bytes), kOsPage, PROT_NONE) == 0;
+      errno = saved;
+    }
+  }
+  page->reserved = uint32_t(bytes / bs);
   page->full_used = 0;
   page->current = false;
   page->class_idx = uint8_t(cls);
@@ -207,8 +248,16 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   seg->page_count--;
   if (seg->page_count == 0) {
     // The whole segment is free: forget its pages' decay bookkeeping and hand it back.
-    for (unsigned i = 0; i < kSlicesPerSegment; ++i)
+    for (unsigned i = 0; i < kSlicesPerSegment; ++i) {
       if (seg->pages[i].dirty) dirty_unlink(heap, &seg->pages[i]);
+      if constexpr (policy::kSlabGuards) {
+        // The segment may come back as a large-arena region: no guard may stay behind.
+        if (seg->pages[i].guarded) {
+          unguard(seg, i);
+          seg->pages[i].guarded = false;
+        }
+      }
+    }
     if (seg->in_avail) avail_remove(heap, seg);
     heap->segment_count--;
     segment_release(seg);
