@@ -226,6 +226,7 @@ void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
 
 namespace {
 
+
 void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
   drain_remote(heap);
   if ((++heap->slow_calls & 15) == 0) heap_tick(heap);  // reading the clock costs: not always
@@ -260,7 +261,14 @@ void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
     queue_push_front(heap, cls, page);
   }
   Block* b = page->free;
-  page->free = link_next_checked(page, b);
+  Block* next = link_get(b);
+  // Off the inline fast path (blocks above kDirectMax, and the first block after a refill),
+  // reuse is checked: every block on a free list carries its heap's key and a link into its
+  // page. One that lost either was written after its free, or by an overflow of the block
+  // before it.
+  if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap) || !link_in_page(page, next)))
+    heap_reuse_damaged(page, b, next);
+  page->free = next;
   page->used++;
   b->key = 0;
   return b;
@@ -279,6 +287,12 @@ void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
 }
 
 // ---- free -----------------------------------------------------------------------------------
+
+void heap_reuse_damaged(const Page* page, Block* b, const Block* next) noexcept {
+  if (!link_in_page(page, next)) link_corrupt(b);  // always aborts: the list is lost
+  report_misuse(Misuse::kWriteAfterFree, b, "malloc");
+  // warn mode: the link is sound, so the block can still be handed out
+}
 
 void link_corrupt(const Block* b) noexcept {
   report_misuse(Misuse::kCorruptLink, b, "malloc");  // always aborts

@@ -91,6 +91,8 @@ inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin
 void* heap_malloc_slow(Heap* heap, size_t size) noexcept;
 void* heap_malloc_class(Heap* heap, unsigned cls) noexcept;  // pool class, any size up to kPoolMax
 void heap_free_slow(void* p) noexcept;
+// A block about to be reused lost its freed key or its link: reports it (heap.cpp).
+PM_COLD void heap_reuse_damaged(const Page* page, Block* b, const Block* next) noexcept;
 // A block that carries the freed key: report it if it is free already, else free it.
 void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept;
 // `used` reached 0: a full page goes back to its queue, an empty one is retired.
@@ -126,6 +128,9 @@ PM_INLINE void* heap_malloc_small(size_t size) {
     return heap_malloc_slow(heap, size);
   }
   page->free = link_next_checked(page, b);
+  if constexpr (policy::kEncodeLinks) {  // hardened: the freed key is checked on every reuse
+    if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, nullptr);
+  }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
   page->used++;

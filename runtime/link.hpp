@@ -28,17 +28,19 @@ PM_INLINE void link_set(Block* b, Block* next) { link_set_raw(b, reinterpret_cas
 
 [[noreturn]] void link_corrupt(const Block* b) noexcept;  // reports and aborts (heap.cpp)
 
+// A link may be null or the start of a carved block of its page.
+PM_INLINE bool link_in_page(const Page* page, const Block* n) {
+  if (n == nullptr) return true;
+  uint64_t off = reinterpret_cast<uintptr_t>(n) - page->area;
+  return off < uint64_t(page->capacity) * page->block_size && off * page->div_magic < page->div_magic;
+}
+
 // The next block after b on a list of `page`; in the hardened variant, checked to be a
-// carved block of the same page.
+// carved block of the same page, b itself to carry its heap's freed key.
 PM_INLINE Block* link_next_checked(const Page* page, const Block* b) {
   Block* n = link_get(b);
   if constexpr (policy::kEncodeLinks) {
-    if (n != nullptr) {
-      uint64_t off = reinterpret_cast<uintptr_t>(n) - page->area;
-      if (PM_UNLIKELY(off >= uint64_t(page->capacity) * page->block_size ||
-                      off * page->div_magic >= page->div_magic))
-        link_corrupt(b);
-    }
+    if (PM_UNLIKELY(!link_in_page(page, n))) link_corrupt(b);
   }
   return n;
 }

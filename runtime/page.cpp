@@ -158,6 +158,8 @@ void page_extend(Page* page) {
   if (n > step) n = step;
   uintptr_t bs = page->block_size;
   uintptr_t start = page->area + uintptr_t(page->capacity) * bs;
+  // Free blocks carry their heap's key (heap.hpp): carved ones too, so that reuse can check it.
+  uintptr_t key = reinterpret_cast<uintptr_t>(page->heap);
   if constexpr (policy::kRandomCarve) {
     if (n > 1) {  // link the new blocks in a random order (Fisher-Yates)
       uint16_t order[kExtendBytes / 16];
@@ -172,6 +174,7 @@ void page_extend(Page* page) {
       for (uint32_t i = 0; i < n; ++i) {
         Block* nb = reinterpret_cast<Block*>(start + order[i] * bs);
         link_set(nb, head);
+        nb->key = key;
         head = nb;
       }
       page->free = head;
@@ -184,9 +187,11 @@ void page_extend(Page* page) {
   for (uint32_t i = 1; i < n; ++i) {
     Block* nb = reinterpret_cast<Block*>(start + i * bs);
     link_set(b, nb);
+    b->key = key;
     b = nb;
   }
   link_set(b, page->free);
+  b->key = key;
   page->free = first;
   page->capacity += n;
 }
