@@ -144,8 +144,7 @@ void free_to_page(Heap* heap, Page* page, Block* b) {
 }
 
 // Blocks other threads freed for us: put them on their pages' local lists.
-void drain_remote(Heap* heap) {
-  if (heap->remote.load(std::memory_order_relaxed) == 0) return;
+PM_NOINLINE void drain_remote_list(Heap* heap) {
   uintptr_t list = heap->remote.exchange(0, std::memory_order_acquire);
   while (list) {
     Block* b = reinterpret_cast<Block*>(list & ~uintptr_t{1});
@@ -161,6 +160,11 @@ void drain_remote(Heap* heap) {
     }
     free_to_page(heap, page, b);
   }
+}
+
+// The common case, that no other thread freed anything, costs one load in line.
+PM_INLINE void drain_remote(Heap* heap) {
+  if (heap->remote.load(std::memory_order_relaxed) != 0) drain_remote_list(heap);
 }
 
 }  // namespace
@@ -188,7 +192,7 @@ namespace {
 Lock g_signal_lock;
 Heap* g_signal_heap = nullptr;
 
-void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept;
+PM_INLINE void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept;
 
 // blocking: false for signal handlers (a handler that interrupted the lock's holder must
 // not wait for it), true for threads past their exit hook.
@@ -227,7 +231,9 @@ void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
 namespace {
 
 
-void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
+// In line in heap_malloc_class (the path of every pool block above kDirectMax) and in the
+// shared heap's allocation.
+PM_INLINE void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
   drain_remote(heap);
   if ((++heap->slow_calls & 15) == 0) heap_tick(heap);  // reading the clock costs: not always
   PageQueue& q = heap->queues[cls];
@@ -261,13 +267,12 @@ void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
     queue_push_front(heap, cls, page);
   }
   Block* b = page->free;
-  Block* next = link_get(b);
+  Block* next = link_next_checked(page, b);
   // Off the inline fast path (blocks above kDirectMax, and the first block after a refill),
-  // reuse is checked: every block on a free list carries its heap's key and a link into its
-  // page. One that lost either was written after its free, or by an overflow of the block
-  // before it.
-  if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap) || !link_in_page(page, next)))
-    heap_reuse_damaged(page, b, next);
+  // reuse is checked: every block on a free list carries its heap's key, so one without it
+  // was written after its free or by an overflow of the block before it (which then also
+  // reached the link: heap_reuse_damaged tells the two apart).
+  if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, next);
   page->free = next;
   page->used++;
   b->key = 0;

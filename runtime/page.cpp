@@ -182,17 +182,17 @@ void page_extend(Page* page) {
       return;
     }
   }
-  Block* first = reinterpret_cast<Block*>(start);
-  Block* b = first;
-  for (uint32_t i = 1; i < n; ++i) {
-    Block* nb = reinterpret_cast<Block*>(start + i * bs);
-    link_set(b, nb);
+  // Address order, one pointer walking the run: each block links to the next.
+  uintptr_t last = start + uintptr_t(n - 1) * bs;
+  for (uintptr_t a = start; a < last; a += bs) {
+    Block* b = reinterpret_cast<Block*>(a);
+    link_set(b, reinterpret_cast<Block*>(a + bs));
     b->key = key;
-    b = nb;
   }
-  link_set(b, page->free);
-  b->key = key;
-  page->free = first;
+  Block* tail = reinterpret_cast<Block*>(last);
+  link_set(tail, page->free);
+  tail->key = key;
+  page->free = reinterpret_cast<Block*>(start);
   page->capacity += n;
 }
 

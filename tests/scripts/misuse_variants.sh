@@ -43,7 +43,7 @@ overflow1mib_small|missed|segv
 underflow_small|missed|$OVF
 underflow_medium|missed|$OVF
 uaf_write_malloc_small|missed|$UAF
-uaf_write_malloc_medium|$LINK|$UAF
+uaf_write_malloc_medium|segv|$UAF
 uaf_write_small|missed|$UAF
 uaf_write_medium|missed|$UAF
 uaf_free_after_write_small|$DF|$DF
