@@ -25,11 +25,24 @@ PM_INLINE uint64_t* slot(void* b, size_t block_size) {
   return reinterpret_cast<uint64_t*>(static_cast<char*>(b) + block_size - kRecordBytes);
 }
 
+// The canary bytes after a request: min(slack, kCanaryBytes) of them. Up to 16 bytes are
+// written and read as two (possibly overlapping) words, shorter runs byte by byte.
+PM_INLINE size_t canary_len(size_t block_size, size_t size) {
+  size_t end = block_size - kRecordBytes;
+  return end - size < policy::kCanaryBytes ? end - size : policy::kCanaryBytes;
+}
+
 PM_INLINE void write_live(void* b, size_t block_size, size_t size, Tag tag) {
   *slot(b, block_size) = (uint64_t(size) << 8 | tag) ^ key(b);
-  size_t end = block_size - kRecordBytes;
-  size_t n = end - size < policy::kCanaryBytes ? end - size : policy::kCanaryBytes;
-  memset(static_cast<char*>(b) + size, canary(b), n);
+  unsigned char* c = static_cast<unsigned char*>(b) + size;
+  size_t n = canary_len(block_size, size);
+  uint64_t pattern = 0x0101010101010101ULL * canary(b);
+  if (n >= 8) {
+    memcpy(c, &pattern, 8);
+    memcpy(c + n - 8, &pattern, 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) c[i] = uint8_t(pattern);
+  }
 }
 
 PM_INLINE void write_freed(void* b, size_t block_size) { *slot(b, block_size) = kFreed ^ key(b); }
@@ -43,12 +56,18 @@ PM_INLINE State read(void* b, size_t block_size, size_t* size, Tag* tag) {
   uint8_t t = uint8_t(v);
   size_t s = size_t(v >> 8);
   if ((t != kMalloc && t != kNew && t != kNewArray) || s > block_size - kRecordBytes) return State::kBad;
-  size_t end = block_size - kRecordBytes;
-  size_t n = end - s < policy::kCanaryBytes ? end - s : policy::kCanaryBytes;
   const unsigned char* c = static_cast<const unsigned char*>(b) + s;
-  unsigned char want = canary(b);
-  for (size_t i = 0; i < n; ++i)
-    if (c[i] != want) return State::kBad;
+  size_t n = canary_len(block_size, s);
+  uint64_t pattern = 0x0101010101010101ULL * canary(b);
+  if (n >= 8) {
+    uint64_t x, y;
+    memcpy(&x, c, 8);
+    memcpy(&y, c + n - 8, 8);
+    if ((x ^ pattern) | (y ^ pattern)) return State::kBad;
+  } else {
+    for (size_t i = 0; i < n; ++i)
+      if (c[i] != uint8_t(pattern)) return State::kBad;
+  }
   *size = s;
   *tag = Tag(t);
   return State::kLive;

@@ -23,10 +23,12 @@ Page* pool_page(const void* p) {
 // A quarantined block leaves: it must still be all zero with its freed record.
 void evict(void* p) {
   Page* page = pool_page(p);
-  size_t end = page->block_size - rec::kRecordBytes;
-  const unsigned char* c = static_cast<const unsigned char*>(p);
-  bool clean = *rec::slot(p, page->block_size) == (rec::kFreed ^ rec::key(p));
-  for (size_t i = 0; clean && i < end; ++i) clean = c[i] == 0;
+  size_t end = page->block_size - rec::kRecordBytes;  // a multiple of 8
+  if (end > policy::kWriteCheckBytes) end = policy::kWriteCheckBytes;
+  const uint64_t* w = static_cast<const uint64_t*>(p);
+  uint64_t dirty = *rec::slot(p, page->block_size) ^ (rec::kFreed ^ rec::key(p));
+  for (size_t i = 0; i < end / 8; ++i) dirty |= w[i];
+  bool clean = dirty == 0;
   if (PM_UNLIKELY(!clean)) {
     report_misuse(Misuse::kWriteAfterFree, p, "free");
     // warn mode: the block is on no list, so freeing it is safe

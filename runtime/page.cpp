@@ -42,13 +42,6 @@ size_t slot_bytes(const Segment* seg, unsigned slot) {
   return slot == 0 ? n - kSliceSize : n;
 }
 
-void unguard(Segment* seg, unsigned slot) {
-  uintptr_t end = slot_start(seg, slot) + slot_bytes(seg, slot);
-  int saved = errno;  // free() must not change errno
-  mprotect(reinterpret_cast<void*>(end - kOsPage), kOsPage, PROT_READ | PROT_WRITE);
-  errno = saved;
-}
-
 void dirty_unlink(Heap* heap, Page* page) {
   if (page->prev) page->prev->next = page->next;
   else heap->dirty_first = page->next;
@@ -255,14 +248,9 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
     // The whole segment is free: forget its pages' decay bookkeeping and hand it back.
     for (unsigned i = 0; i < kSlicesPerSegment; ++i) {
       if (seg->pages[i].dirty) dirty_unlink(heap, &seg->pages[i]);
-      if constexpr (policy::kSlabGuards) {
-        // The segment may come back as a large-arena region: no guard may stay behind.
-        if (seg->pages[i].guarded) {
-          unguard(seg, i);
-          seg->pages[i].guarded = false;
-        }
-      }
     }
+    // Slab guards stay while the segment is cached; segment_alloc_raw lifts them all at
+    // once when it hands the segment out again (one mprotect instead of one per page).
     if (seg->in_avail) avail_remove(heap, seg);
     heap->segment_count--;
     segment_release(seg);

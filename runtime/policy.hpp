@@ -18,16 +18,20 @@ inline constexpr bool kHardened = false;
 // the record; both are checked on free, realloc and malloc_usable_size. Requests are
 // rounded up by the record, so every block has it.
 inline constexpr bool kBlockRecords = kHardened;
-// Canary bytes checked after the requested size (at most this many; the record follows).
-inline constexpr size_t kCanaryBytes = 64;
+// Canary bytes checked after the requested size (at most this many; the record follows,
+// so an overflow that runs further damages the record instead).
+inline constexpr size_t kCanaryBytes = 16;
+static_assert(kCanaryBytes <= 16, "canary.hpp writes them as two words");
 // Free-list links (the first word of a free block) are stored xor-ed with the secret and
 // the link's own address, and checked to stay inside their page when popped.
 inline constexpr bool kEncodeLinks = kHardened;
 // Fresh blocks of a page are linked in a random order instead of address order.
 inline constexpr bool kRandomCarve = kHardened;
 // Freed pool blocks wait in a per-thread quarantine of this many slots, evicted at random,
-// before they can be reused (0: off). Evicted blocks are checked for writes after free.
-inline constexpr size_t kQuarantineSlots = kHardened ? 256 : 0;
+// before they can be reused (0: off). Evicted blocks are checked for writes after free:
+// still zero (their first kWriteCheckBytes) and still carrying the freed record.
+inline constexpr size_t kQuarantineSlots = kHardened ? 64 : 0;
+inline constexpr size_t kWriteCheckBytes = 256;
 // Freed pool blocks are zeroed at once (old contents are never readable after free, and
 // malloc hands out zeroed memory).
 inline constexpr bool kZeroOnFree = kHardened;

@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "error.hpp"
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "policy.hpp"
 #include "reclaim.hpp"
 
 namespace pm {
@@ -67,6 +69,15 @@ void* segment_alloc_raw(bool* zeroed) {
       --g_cache_count;
       c->next = nullptr;
       c->released_at = 0;
+      // ---- hardening hook (runtime/policy.hpp): pool pages of the hardened variant end in
+      // PROT_NONE guard pages, left in place while the segment is cached; whoever takes it
+      // next (pool or large arena, any page layout) gets it all writable again.
+      if constexpr (policy::kSlabGuards) {
+        int saved = errno;
+        mprotect(c, kSegmentSize, PROT_READ | PROT_WRITE);
+        errno = saved;
+      }
+      // ---- end of hook
       return c;
     }
   }
