@@ -71,9 +71,9 @@ void* alloc_zeroed(size_t count, size_t size) noexcept {
   // The whole usable size is zeroed, as glibc does, so a caller that uses the slack sees
   // zeros too.
   if constexpr (policy::kBlockRecords) {
-    if (total <= kPoolMax - rec::kRecordBytes) {  // zero the request only: the canary follows
+    if (total <= kPoolMax) {  // a pool block with its record, or (close to kPoolMax) a large one
       void* p = hardened_alloc(total, rec::kMalloc);
-      if (p) memset(p, 0, total);
+      if (p) memset(p, 0, total);  // the request only: the canary follows
       return p;
     }
   }

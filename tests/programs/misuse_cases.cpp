@@ -319,6 +319,29 @@ int run(const char* c) {
     return p == nullptr && q == nullptr && r == nullptr ? kProtected : 0;
   }
   CASE("exec_heap") return exec_heap();
+  CASE("no_misuse") {  // every entry point used correctly: nothing may be reported
+    for (size_t n = 0; n <= 70000; n += n < 256 ? 1 : 509) {
+      char* a = cp(malloc(n));
+      memset(a, 1, n);
+      char* z = cp(calloc(1, n));
+      for (size_t i = 0; i < n; ++i)
+        if (z[i]) return 3;
+      a = cp(realloc(a, n + 100));
+      a = cp(realloc(a, n / 2 + 1));
+      void* m = nullptr;
+      if (posix_memalign(&m, 64, n + 1) != 0 || uintptr_t(m) % 64) return 4;
+      memset(m, 2, n + 1);
+      if (malloc_usable_size(a) < n / 2 + 1) return 5;
+      free(a);
+      free(z);
+      free(m);
+      char* o = hide(new char[n + 1]);
+      delete[] o;
+      ::operator delete(hide(::operator new(n + 1)), n + 1);
+    }
+    churn();
+    return 0;
+  }
 #undef CASE
   fprintf(stderr, "misuse_cases: unknown case %s\n", c);
   return 2;
