@@ -320,7 +320,10 @@ int run(const char* c) {
   }
   CASE("exec_heap") return exec_heap();
   CASE("no_misuse") {  // every entry point used correctly: nothing may be reported
-    for (size_t n = 0; n <= 70000; n += n < 256 ? 1 : 509) {
+    std::vector<size_t> sizes;
+    for (size_t n = 0; n <= 70000; n += n < 256 ? 1 : 509) sizes.push_back(n);
+    for (size_t n = 65520; n <= 65544; ++n) sizes.push_back(n);  // the pool limit (64 KiB)
+    for (size_t n : sizes) {
       char* a = cp(malloc(n));
       memset(a, 1, n);
       char* z = cp(calloc(1, n));
