@@ -78,9 +78,9 @@ PM_EXPORT int malloc_info(int options, FILE* out) noexcept {
 // ---- C++ operators ---------------------------------------------------------------------------
 namespace {
 // operator new: ask the new-handler for memory until there is some or it gives up.
-__attribute__((noinline, section("pm_entry"))) void* new_slow(size_t size, size_t align, bool nothrow) {
+__attribute__((noinline, section("pm_entry"))) void* new_slow(size_t size, size_t align, bool nothrow, bool array) {
   for (;;) {
-    void* p = align ? pm_aligned_alloc(align, size) : pm::alloc(size);
+    void* p = align ? pm_aligned_alloc(align, size) : pm::alloc_new(size, array);
     if (p) return p;
     std::new_handler handler = std::get_new_handler();
     if (!handler) {
@@ -99,31 +99,31 @@ __attribute__((noinline, section("pm_entry"))) void* new_slow(size_t size, size_
   }
 }
 
-inline void* new_impl(size_t size) {
-  void* p = pm::alloc(size);
+inline void* new_impl(size_t size, bool array) {
+  void* p = pm::alloc_new(size, array);
   if (__builtin_expect(p != nullptr, 1)) return p;
-  return new_slow(size, 0, false);
+  return new_slow(size, 0, false, array);
 }
 
 inline void* new_aligned(size_t size, std::align_val_t align, bool nothrow) {
   void* p = pm_aligned_alloc(size_t(align), size);
   if (__builtin_expect(p != nullptr, 1)) return p;
-  return new_slow(size, size_t(align), nothrow);
+  return new_slow(size, size_t(align), nothrow, false);
 }
 
-inline void* new_nothrow(size_t size) noexcept {
-  void* p = pm::alloc(size);
+inline void* new_nothrow(size_t size, bool array) noexcept {
+  void* p = pm::alloc_new(size, array);
   if (__builtin_expect(p != nullptr, 1)) return p;
-  return new_slow(size, 0, true);
+  return new_slow(size, 0, true, array);
 }
 }  // namespace
 
 #define PM_CXX __attribute__((visibility("default"), section("pm_entry")))
 
-PM_CXX void* operator new(size_t n) { return new_impl(n); }
-PM_CXX void* operator new[](size_t n) { return new_impl(n); }
-PM_CXX void* operator new(size_t n, const std::nothrow_t&) noexcept { return new_nothrow(n); }
-PM_CXX void* operator new[](size_t n, const std::nothrow_t&) noexcept { return new_nothrow(n); }
+PM_CXX void* operator new(size_t n) { return new_impl(n, false); }
+PM_CXX void* operator new[](size_t n) { return new_impl(n, true); }
+PM_CXX void* operator new(size_t n, const std::nothrow_t&) noexcept { return new_nothrow(n, false); }
+PM_CXX void* operator new[](size_t n, const std::nothrow_t&) noexcept { return new_nothrow(n, true); }
 PM_CXX void* operator new(size_t n, std::align_val_t a) { return new_aligned(n, a, false); }
 PM_CXX void* operator new[](size_t n, std::align_val_t a) { return new_aligned(n, a, false); }
 PM_CXX void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
@@ -133,16 +133,24 @@ PM_CXX void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&)
   return new_aligned(n, a, true);
 }
 
-PM_CXX void operator delete(void* p) noexcept { pm::dealloc(p); }
-PM_CXX void operator delete[](void* p) noexcept { pm::dealloc(p); }
-PM_CXX void operator delete(void* p, const std::nothrow_t&) noexcept { pm::dealloc(p); }
-PM_CXX void operator delete[](void* p, const std::nothrow_t&) noexcept { pm::dealloc(p); }
-// Sized deletes: the block's metadata already knows the size, so the hint is not needed.
-PM_CXX void operator delete(void* p, size_t) noexcept { pm::dealloc(p); }
-PM_CXX void operator delete[](void* p, size_t) noexcept { pm::dealloc(p); }
+PM_CXX void operator delete(void* p) noexcept { pm::dealloc_delete(p, false, "delete"); }
+PM_CXX void operator delete[](void* p) noexcept { pm::dealloc_delete(p, true, "delete[]"); }
+PM_CXX void operator delete(void* p, const std::nothrow_t&) noexcept { pm::dealloc_delete(p, false, "delete"); }
+PM_CXX void operator delete[](void* p, const std::nothrow_t&) noexcept { pm::dealloc_delete(p, true, "delete[]"); }
+// Sized deletes: the size must be the one new was given. The default build checks it
+// against the block's size class (new(size) always takes size_class(size)); the hardened
+// variant against the exact size in the block's record.
+PM_CXX void operator delete(void* p, size_t n) noexcept { pm::dealloc_delete_sized(p, n, false, "delete"); }
+PM_CXX void operator delete[](void* p, size_t n) noexcept { pm::dealloc_delete_sized(p, n, true, "delete[]"); }
+// Aligned forms: the block came from an aligned allocation (a larger class), so the size
+// is checked against the usable size only.
 PM_CXX void operator delete(void* p, std::align_val_t) noexcept { pm::dealloc(p); }
 PM_CXX void operator delete[](void* p, std::align_val_t) noexcept { pm::dealloc(p); }
-PM_CXX void operator delete(void* p, size_t, std::align_val_t) noexcept { pm::dealloc(p); }
-PM_CXX void operator delete[](void* p, size_t, std::align_val_t) noexcept { pm::dealloc(p); }
+PM_CXX void operator delete(void* p, size_t n, std::align_val_t a) noexcept {
+  pm::free_checked(p, n, size_t(a), "delete");
+}
+PM_CXX void operator delete[](void* p, size_t n, std::align_val_t a) noexcept {
+  pm::free_checked(p, n, size_t(a), "delete[]");
+}
 PM_CXX void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { pm::dealloc(p); }
 PM_CXX void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { pm::dealloc(p); }

@@ -130,6 +130,13 @@ PM_PROF_ENTRY void* alloc_zeroed(size_t count, size_t size) noexcept {
     return prof::sampled_alloc(total, 0, true);
   // The whole usable size is zeroed, as glibc does, so a caller that uses the slack sees
   // zeros too.
+  if constexpr (policy::kBlockRecords) {
+    if (total <= kPoolMax) {  // a pool block with its record, or (close to kPoolMax) a large one
+      void* p = hardened_alloc(total, rec::kMalloc);
+      if (p) memset(p, 0, total);  // the request only: the canary follows
+      return p;
+    }
+  }
   if (total <= PM_PROF_READ(g_direct_limit)) {
     void* p = heap_malloc_small<alloc_small_slow>(total);
     if (p) memset(p, 0, kBlockSize[size_class(total)]);
@@ -153,10 +160,17 @@ void* alloc_aligned_once(size_t align, size_t size) noexcept {
   if (!h) return nullptr;
   // Pool pages start on 64 KiB boundaries, so a class whose block size is a multiple of
   // the alignment hands out aligned blocks.
-  if (align <= kSliceSize && size <= kPoolMax) {
-    size_t s = size < align ? align : size;
-    for (unsigned c = size_class(s); c < kClassCount; ++c)
-      if (kBlockSize[c] % align == 0) return heap_malloc_class(h, c);
+  size_t room = policy::kBlockRecords ? rec::kRecordBytes : 0;  // the hardened record
+  if (align <= kSliceSize && size <= kPoolMax - room) {
+    size_t s = size + room < align ? align : size + room;
+    for (unsigned c = size_class(s); c < kClassCount; ++c) {
+      if (kBlockSize[c] % align != 0) continue;
+      void* p = heap_malloc_class(h, c);
+      if constexpr (policy::kBlockRecords) {
+        if (p) hardened_finish(p, size, rec::kMalloc);
+      }
+      return p;
+    }
   }
   bool zeroed;
   return alloc_aligned_big(h, align, size, &zeroed);
@@ -174,7 +188,12 @@ size_t usable_size(const void* p) noexcept {
   uint8_t mv = segmap_get(p);
   if (mv >= kMapPoolMin) {
     Page* page = page_of(p, mv);
-    return page_block_valid(page, p) ? page->block_size : 0;
+    if (!page_block_valid(page, p)) return 0;
+    if constexpr (policy::kBlockRecords) {  // the request: the canary and record follow
+      size_t size;
+      return hardened_live_size(const_cast<void*>(p), page, "malloc_usable_size", &size) ? size : 0;
+    }
+    return page->block_size;
   }
   if (mv == kMapLarge) return large_usable_size(p);
   if (mv == kMapHuge) {
@@ -184,7 +203,13 @@ size_t usable_size(const void* p) noexcept {
   return 0;
 }
 
-bool owns(const void* p) noexcept { return p && usable_size(p) != 0; }
+bool owns(const void* p) noexcept {
+  if constexpr (policy::kBlockRecords) {  // a live malloc(0) block has usable size 0 there
+    uint8_t mv = segmap_get(p);
+    if (p && mv >= kMapPoolMin) return page_block_valid(page_of(p, mv), p);
+  }
+  return p && usable_size(p) != 0;
+}
 
 PM_PROF_ENTRY void* realloc_block(void* p, size_t size) noexcept {
   if (!p) return alloc(size);
@@ -203,6 +228,15 @@ PM_PROF_ENTRY void* realloc_block(void* p, size_t size) noexcept {
     if (!page_block_valid(page, p)) {
       report_misuse(page->block_size ? Misuse::kUnalignedPointer : Misuse::kInvalidPointer, p, "realloc");
       return nullptr;
+    }
+    if constexpr (policy::kBlockRecords) {
+      // Always a new block (the old one goes through the checks and the quarantine).
+      if (!hardened_live_size(p, page, "realloc", &old)) return nullptr;
+      void* q = alloc(size);
+      if (!q) return nullptr;
+      memcpy(q, p, size < old ? size : old);
+      dealloc(p);
+      return q;
     }
     old = page->block_size;
     if (size <= old && (size >= old / 2 || old <= 64)) return p;  // fits, not too wasteful
@@ -254,6 +288,17 @@ PM_PROF_ENTRY void* realloc_block(void* p, size_t size) noexcept {
 
 void free_checked(void* p, size_t size, size_t align, const char* where) noexcept {
   if (!p) return;
+  if constexpr (policy::kBlockRecords) {
+    uint8_t mv = segmap_get(p);
+    if (mv >= kMapPoolMin) {
+      if (align && (reinterpret_cast<uintptr_t>(p) & (align - 1))) {
+        report_misuse(Misuse::kSizeMismatch, p, where);
+        return;
+      }
+      hardened_free(p, size, rec::kMalloc, where);  // the exact requested size
+      return;
+    }
+  }
   size_t usable = usable_size(p);
   if (usable == 0) {
     heap_free_slow(p);  // reports the misuse with the right message
@@ -280,7 +325,22 @@ void* alloc_for_sample(size_t size, size_t align, bool* zeroed) noexcept {
   return alloc_aligned_big(h, align, size, zeroed);
 }
 
+void free_checked_big(void* p, size_t size, const char* where) noexcept {
+  free_checked(p, size, 0, where);
+}
+
+void dealloc_size_mismatch(void* p, size_t size, const char* where) noexcept {
+  uint8_t mv = segmap_get(p);
+  if (mv < kMapPoolMin || !page_block_valid(page_of(p, mv), p)) {
+    heap_free_slow(p);  // not a live block start: reports what it is
+    return;
+  }
+  (void)size;
+  report_misuse(Misuse::kSizeMismatch, p, where);
+}
+
 int trim() noexcept {
+  if constexpr (policy::kQuarantineSlots > 0) quarantine_flush(tl_heap);
   size_t purged = os::purged_bytes(), mapped = os::mapped_bytes();
   heap_collect(tl_heap, true);
   heaps_reclaim_orphans(true);

@@ -64,6 +64,10 @@ void report_misuse(Misuse what, const void* ptr, const char* where) {
     case Misuse::kInvalidPointer: text = "invalid pointer (not allocated by poolmalloc)"; break;
     case Misuse::kUnalignedPointer: text = "unaligned pointer (not the start of a block)"; break;
     case Misuse::kSizeMismatch: text = "size does not match the block"; break;
+    case Misuse::kNewDeleteMismatch: text = "delete/delete[] does not match new/new[]"; break;
+    case Misuse::kOverflow: text = "heap overflow (canary after the block overwritten)"; break;
+    case Misuse::kWriteAfterFree: text = "write after free (freed block modified)"; break;
+    case Misuse::kCorruptLink: text = "free list corrupted (write after free or overflow)"; break;
   }
   char hex[24];
   write_stderr("poolmalloc: ");
@@ -73,7 +77,7 @@ void report_misuse(Misuse what, const void* ptr, const char* where) {
   write_stderr(": ");
   write_stderr(format_hex(hex, reinterpret_cast<unsigned long>(ptr)));
   write_stderr("\n");
-  if (options().misuse_abort) abort();
+  if (options().misuse_abort || what == Misuse::kCorruptLink) abort();
 }
 
 void fatal(const char* message) {

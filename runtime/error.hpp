@@ -4,9 +4,20 @@
 
 namespace pm {
 
-enum class Misuse { kDoubleFree, kInvalidPointer, kUnalignedPointer, kSizeMismatch };
+enum class Misuse {
+  kDoubleFree,
+  kInvalidPointer,
+  kUnalignedPointer,
+  kSizeMismatch,
+  kNewDeleteMismatch,  // delete of new[], delete[] of new
+  kOverflow,           // the canary or the record after a block was overwritten
+  kWriteAfterFree,     // a freed block changed while it was free
+  kCorruptLink,        // a free-list link points outside its page: never safe to go on
+};
 
-// Never returns by default; when misuse is set to warn, it prints and returns.
+// One line on stderr naming the misuse, the call and the address, then abort. With
+// abort_on_misuse=0 it prints and returns, and the caller leaves the block alone (leaks it),
+// except for kCorruptLink, which always aborts.
 void report_misuse(Misuse what, const void* ptr, const char* where);
 [[noreturn]] void fatal(const char* message);
 // Write a NUL-terminated string to stderr without stdio or allocation.

@@ -3,6 +3,7 @@
 #include "heap.hpp"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 
 #include "debug.hpp"
 #include "error.hpp"
+#include "hardened.hpp"
 #include "huge.hpp"
 #include "init.hpp"
 #include "large.hpp"
@@ -113,7 +115,7 @@ void registry_remove(Heap* h) {
 // Is b on one of the lists that hold free blocks of its page? Only asked when b carries
 // the freed key, so a scan here is the rare confirmation of a suspected double free.
 bool list_contains(const Block* list, const Block* b, size_t limit) {
-  for (size_t i = 0; list && i < limit; ++i, list = list->next)
+  for (size_t i = 0; list && i < limit; ++i, list = link_get(list))
     if (list == b) return true;
   return false;
 }
@@ -122,7 +124,7 @@ bool remote_contains(uintptr_t list, const Block* b, size_t limit) {
   for (size_t i = 0; list && i < limit; ++i) {
     const Block* x = reinterpret_cast<const Block*>(list & ~uintptr_t{1});
     if (x == b) return true;
-    list = reinterpret_cast<uintptr_t>(x->next);
+    list = link_get_raw(x);
   }
   return false;
 }
@@ -140,19 +142,18 @@ bool block_is_free(Heap* heap, Page* page, Block* b) {
 // The owner's free (heap_free's push, out of line for the slow paths).
 void free_to_page(Heap* heap, Page* page, Block* b) {
   b->key = reinterpret_cast<uintptr_t>(heap);
-  b->next = page->local_free;
+  link_set(b, page->local_free);
   page->local_free = b;
   if (--page->used == 0) heap_page_unused(heap, page);
 }
 
 // Blocks other threads freed for us: put them on their pages' local lists.
-void drain_remote(Heap* heap) {
-  if (heap->remote.load(std::memory_order_relaxed) == 0) return;
+PM_NOINLINE void drain_remote_list(Heap* heap) {
   uintptr_t list = heap->remote.exchange(0, std::memory_order_acquire);
   while (list) {
     Block* b = reinterpret_cast<Block*>(list & ~uintptr_t{1});
     bool suspect = list & 1;
-    list = reinterpret_cast<uintptr_t>(b->next);
+    list = link_get_raw(b);
     Page* page = page_of(b, segmap_get(b));
     PM_ASSERT(page->heap == heap);
     if (PM_UNLIKELY(suspect)) {
@@ -164,6 +165,11 @@ void drain_remote(Heap* heap) {
     }
     free_to_page(heap, page, b);
   }
+}
+
+// The common case, that no other thread freed anything, costs one load in line.
+PM_INLINE void drain_remote(Heap* heap) {
+  if (heap->remote.load(std::memory_order_relaxed) != 0) drain_remote_list(heap);
 }
 
 }  // namespace
@@ -191,7 +197,7 @@ namespace {
 Lock g_signal_lock;
 Heap* g_signal_heap = nullptr;
 
-void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept;
+PM_INLINE void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept;
 
 // blocking: false for signal handlers (a handler that interrupted the lock's holder must
 // not wait for it), true for threads past their exit hook.
@@ -229,7 +235,10 @@ void* heap_malloc_class(Heap* heap, unsigned cls) noexcept {
 
 namespace {
 
-void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
+
+// In line in heap_malloc_class (the path of every pool block above kDirectMax) and in the
+// shared heap's allocation.
+PM_INLINE void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
   drain_remote(heap);
   if ((++heap->slow_calls & 15) == 0) heap_tick(heap);  // reading the clock costs: not always
   PageQueue& q = heap->queues[cls];
@@ -263,7 +272,13 @@ void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
     queue_push_front(heap, cls, page);
   }
   Block* b = page->free;
-  page->free = b->next;
+  Block* next = link_next_checked(page, b);
+  // Off the inline fast path (blocks above kDirectMax, and the first block after a refill),
+  // reuse is checked: every block on a free list carries its heap's key, so one without it
+  // was written after its free or by an overflow of the block before it (which then also
+  // reached the link: heap_reuse_damaged tells the two apart).
+  if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, next);
+  page->free = next;
   page->used++;
   b->key = 0;
   return b;
@@ -282,6 +297,17 @@ void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
 }
 
 // ---- free -----------------------------------------------------------------------------------
+
+void heap_reuse_damaged(const Page* page, Block* b, const Block* next) noexcept {
+  if (!link_in_page(page, next)) link_corrupt(b);  // always aborts: the list is lost
+  report_misuse(Misuse::kWriteAfterFree, b, "malloc");
+  // warn mode: the link is sound, so the block can still be handed out
+}
+
+void link_corrupt(const Block* b) noexcept {
+  report_misuse(Misuse::kCorruptLink, b, "malloc");  // always aborts
+  abort();
+}
 
 void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept {
   ReentryGuard guard;
@@ -335,7 +361,7 @@ void heap_free_remote(Page* page, Block* b) noexcept {
   b->key = reinterpret_cast<uintptr_t>(owner);
   uintptr_t head = owner->remote.load(std::memory_order_relaxed);
   do {
-    b->next = reinterpret_cast<Block*>(head);
+    link_set_raw(b, head);
   } while (!owner->remote.compare_exchange_weak(head, reinterpret_cast<uintptr_t>(b) | tag,
                                                 std::memory_order_release,
                                                 std::memory_order_relaxed));
@@ -402,6 +428,7 @@ void heap_collect(Heap* heap, bool force) noexcept {
 
 void heap_thread_exit(Heap* heap) noexcept {
   if (heap == &g_empty_heap || heap == nullptr) return;
+  if constexpr (policy::kQuarantineSlots > 0) quarantine_flush(heap);
   drain_remote(heap);
   __atomic_store_n(&heap->thread, uintptr_t{0}, __ATOMIC_RELAXED);
   // The pages stay resident for now: threads come and go, and the next one adopts this

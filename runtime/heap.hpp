@@ -3,6 +3,8 @@
 #pragma once
 #include <atomic>
 
+#include "link.hpp"
+#include "policy.hpp"
 #include "segment.hpp"
 #include "size_classes.hpp"
 
@@ -11,6 +13,12 @@ namespace pm {
 struct PageQueue {
   Page* first;
   Page* last;
+};
+
+// The hardened variant's per-thread state (one slot in the default build, never used).
+struct HeapHardening {
+  void* quarantine[policy::kQuarantineSlots ? policy::kQuarantineSlots : 1];
+  uint64_t rng;  // quarantine slot choice, carving order
 };
 
 struct Heap {
@@ -43,6 +51,7 @@ struct Heap {
   Heap* reg_next;                   // registry of all heaps
   Heap* reg_prev;
   Heap* orphan_next;
+  HeapHardening hardened;
 };
 
 extern Page g_empty_page;  // never has free blocks: a miss sends malloc to the slow path
@@ -90,6 +99,8 @@ inline uintptr_t thread_pointer() { return reinterpret_cast<uintptr_t>(__builtin
 void* heap_malloc_slow(Heap* heap, size_t size) noexcept;
 void* heap_malloc_class(Heap* heap, unsigned cls) noexcept;  // pool class, any size up to kPoolMax
 void heap_free_slow(void* p) noexcept;
+// A block about to be reused lost its freed key or its link: reports it (heap.cpp).
+PM_COLD void heap_reuse_damaged(const Page* page, Block* b, const Block* next) noexcept;
 // A block that carries the freed key: report it if it is free already, else free it.
 void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept;
 // `used` reached 0: a full page goes back to its queue, an empty one is retired.
@@ -127,7 +138,10 @@ PM_INLINE void* heap_malloc_small(size_t size) {
     tl_heap = heap;
     return Slow(heap, size);
   }
-  page->free = b->next;
+  page->free = link_next_checked(page, b);
+  if constexpr (policy::kEncodeLinks) {  // hardened: the freed key is checked on every reuse
+    if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, nullptr);
+  }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
   page->used++;
@@ -147,7 +161,7 @@ PM_INLINE void heap_free(void* p) {
   b->key = reinterpret_cast<uintptr_t>(heap);
   tl_heap = &g_reentry_heap;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  b->next = page->local_free;
+  link_set(b, page->local_free);
   page->local_free = b;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;

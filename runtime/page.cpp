@@ -1,5 +1,8 @@
 #include "page.hpp"
 
+#include <errno.h>
+#include <sys/mman.h>
+
 #include "backend.hpp"
 #include "debug.hpp"
 #include "options.hpp"
@@ -171,15 +174,41 @@ void page_extend(Page* page) {
   if (n > step) n = step;
   uintptr_t bs = page->block_size;
   uintptr_t start = page->area + uintptr_t(page->capacity) * bs;
-  Block* first = reinterpret_cast<Block*>(start);
-  Block* b = first;
-  for (uint32_t i = 1; i < n; ++i) {
-    Block* nb = reinterpret_cast<Block*>(start + i * bs);
-    b->next = nb;
-    b = nb;
+  // Free blocks carry their heap's key (heap.hpp): carved ones too, so that reuse can check it.
+  uintptr_t key = reinterpret_cast<uintptr_t>(page->heap);
+  if constexpr (policy::kRandomCarve) {
+    if (n > 1) {  // link the new blocks in a random order (Fisher-Yates)
+      uint16_t order[kExtendBytes / 16];
+      for (uint32_t i = 0; i < n; ++i) order[i] = uint16_t(i);
+      for (uint32_t i = n - 1; i > 0; --i) {
+        uint32_t j = uint32_t(rng_next(&page->heap->hardened.rng) % (i + 1));
+        uint16_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      Block* head = page->free;
+      for (uint32_t i = 0; i < n; ++i) {
+        Block* nb = reinterpret_cast<Block*>(start + order[i] * bs);
+        link_set(nb, head);
+        nb->key = key;
+        head = nb;
+      }
+      page->free = head;
+      page->capacity += n;
+      return;
+    }
   }
-  b->next = page->free;
-  page->free = first;
+  // Address order, one pointer walking the run: each block links to the next.
+  uintptr_t last = start + uintptr_t(n - 1) * bs;
+  for (uintptr_t a = start; a < last; a += bs) {
+    Block* b = reinterpret_cast<Block*>(a);
+    link_set(b, reinterpret_cast<Block*>(a + bs));
+    b->key = key;
+  }
+  Block* tail = reinterpret_cast<Block*>(last);
+  link_set(tail, page->free);
+  tail->key = key;
+  page->free = reinterpret_cast<Block*>(start);
   __atomic_store_n(&page->capacity, page->capacity + n, __ATOMIC_RELAXED);  // see page_block_valid
 }
 
@@ -209,7 +238,17 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   page->used = 0;
   page->block_size = bs;
   page->capacity = 0;
-  page->reserved = uint32_t(slot_bytes(seg, slot) / bs);
+  size_t bytes = slot_bytes(seg, slot);
+  if constexpr (policy::kSlabGuards) {
+    // The page's last OS page is PROT_NONE: an overflow off the end of the slab faults.
+    bytes -= kOsPage;
+    if (!page->guarded) {
+      int saved = errno;
+      page->guarded = mprotect(reinterpret_cast<void*>(page->area + bytes), kOsPage, PROT_NONE) == 0;
+      errno = saved;
+    }
+  }
+  page->reserved = uint32_t(bytes / bs);
   heap->page_bytes += slot_bytes(seg, slot);
   page->full_used = 0;
   page->current = false;
@@ -241,6 +280,12 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
       if (!seg->pages[i].dirty) continue;
       resident += slot_bytes(seg, i);
       dirty_unlink(heap, &seg->pages[i]);
+    }
+    if constexpr (policy::kSlabGuards) {
+      // The backend reuses the segment for anything (and may move its pages): no guards.
+      int saved = errno;
+      mprotect(seg, kSegmentSize, PROT_READ | PROT_WRITE);
+      errno = saved;
     }
     if (seg->in_avail) avail_remove(heap, seg);
     heap->segment_count--;

@@ -44,6 +44,7 @@ struct alignas(128) Page {
   uint8_t slot;          // index in the segment's pages[]
   bool dirty : 1;        // free page whose memory is still resident
   bool current : 1;      // first in its queue: `used` carries the +1
+  bool guarded : 1;      // hardened variant: the slot's last OS page is PROT_NONE
   Page* next;            // class queue, or the heap's list of dirty free pages
   Page* prev;
   uint64_t freed_at;     // when it became free or empty (ms)

@@ -17,6 +17,7 @@
 
 #include "huge.hpp"
 #include "large.hpp"
+#include "link.hpp"
 #include "poolmalloc_stats.h"
 #include "segment.hpp"
 
@@ -43,7 +44,7 @@ void collect_segment(Segment* seg, void* arg) {
 // Marks the blocks of a free list in the bitmap; false when the list leaves the page
 // (a corrupted or changing list: the page is then skipped rather than misreported).
 bool mark_list(const Page& pg, const Block* b, uint64_t* bits) {
-  for (size_t i = 0; b; ++i, b = b->next) {
+  for (size_t i = 0; b; ++i, b = link_get(b)) {
     uintptr_t off = reinterpret_cast<uintptr_t>(b) - pg.area;
     if (i > pg.capacity || off % pg.block_size != 0) return false;
     size_t idx = off / pg.block_size;

@@ -77,7 +77,20 @@ def discover(build, root, smoke_cmd, wanted=None):
         else:
             notes.append(f"{name} left out: {lib} missing (apt-get install {package})")
     found.append(Allocator("glibc", None, glibc_version()))
+    # Builds of poolmalloc to compare side by side, only when asked for by name in
+    # --allocators: pm-hardened (build/libpoolmalloc-hardened.so), and any listed in
+    # PM_BENCH_VARIANTS=name=/path/lib.so,... (for example the build before a change).
+    variants = []
+    hard = os.path.abspath(os.path.join(build, "libpoolmalloc-hardened.so"))
+    if os.path.exists(hard):
+        variants.append(Allocator("pm-hardened", hard, _git_version(root) + " hardened"))
+    for item in filter(None, os.environ.get("PM_BENCH_VARIANTS", "").split(",")):
+        name, _, lib = item.partition("=")
+        if lib and os.path.exists(lib):
+            variants.append(Allocator(name, os.path.abspath(lib), lib))
+        else:
+            notes.append(f"{name} left out: {lib} missing")
     if wanted:
         keep = set(wanted)
-        found = [a for a in found if a.name in keep]
+        found = [a for a in found + variants if a.name in keep]
     return found, notes
