@@ -595,10 +595,14 @@ class FreeListArena {
     return p != nullptr ? std::span<T>(static_cast<T *>(p), n) : std::span<T>();
   }
 
-  // Arena interface for the adapters: alignments above alignment() fail.
+  // Any power-of-two alignment (above alignment() the block is carved with a leading gap
+  // that is freed again).
+  void *aligned_alloc(std::size_t align, std::size_t size) noexcept {
+    return pm_freelist_aligned_alloc(a_, align, size);
+  }
+  // Arena interface for the adapters: any power-of-two alignment.
   Allocation alloc(Layout l) noexcept {
-    if (!Layout::is_pow2(l.align) || l.align > alignment()) return {};
-    void *p = malloc(l.size);
+    void *p = aligned_alloc(l.align, l.size);
     return Allocation{p, p != nullptr ? usable_size(p) : 0};
   }
   bool dealloc(void *p, Layout) noexcept { return free(p); }
@@ -697,11 +701,60 @@ class ArenaResource final : public std::pmr::memory_resource {
   A *a_;
 };
 
+// poolmalloc's global heap as a std::pmr::memory_resource (pm::alloc / pm::dealloc), also
+// where poolmalloc's code keeps glibc's malloc for everything else. Throws std::bad_alloc.
+inline std::pmr::memory_resource *global_resource() noexcept {
+  class Global final : public std::pmr::memory_resource {
+    void *do_allocate(std::size_t bytes, std::size_t align) override {
+      Allocation r = pm::alloc(Layout{bytes, align});
+      if (r.ptr == nullptr) throw std::bad_alloc();
+      return r.ptr;
+    }
+    void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
+      pm::dealloc(p, Layout{bytes, align});
+    }
+    bool do_is_equal(const std::pmr::memory_resource &o) const noexcept override {
+      return dynamic_cast<const Global *>(&o) != nullptr;
+    }
+  };
+  static Global g;
+  return &g;
+}
+
+// A std::pmr::memory_resource over a Pool. Like std::pmr's pool resources, requests the
+// pool cannot serve (bigger than a block, more aligned, or while every block is taken)
+// go to the upstream resource: poolmalloc's global heap unless one is given.
+class PoolResource final : public std::pmr::memory_resource {
+ public:
+  explicit PoolResource(Pool &pool, std::pmr::memory_resource *upstream = global_resource()) noexcept
+      : pool_(&pool), up_(upstream) {}
+  Pool &arena() const noexcept { return *pool_; }
+  std::pmr::memory_resource *upstream() const noexcept { return up_; }
+
+ private:
+  bool fits(std::size_t bytes, std::size_t align) const noexcept {
+    return bytes <= pool_->block_size() && align <= pool_->alignment();
+  }
+  void *do_allocate(std::size_t bytes, std::size_t align) override {
+    if (fits(bytes, align))
+      if (void *p = pool_->alloc()) return p;
+    return up_->allocate(bytes, align);
+  }
+  void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
+    if (fits(bytes, align) && pool_->dealloc(p)) return;
+    up_->deallocate(p, bytes, align);
+  }
+  bool do_is_equal(const std::pmr::memory_resource &o) const noexcept override {
+    return this == &o;
+  }
+  Pool *pool_;
+  std::pmr::memory_resource *up_;
+};
+
 using BumpResource = ArenaResource<BumpArena>;
 using BumpRefResource = ArenaResource<BumpRef>;
 using ScratchResource = ArenaResource<ScratchScope>;
 using StackResource = ArenaResource<StackArena>;
-using PoolResource = ArenaResource<Pool>;
 using FreeListResource = ArenaResource<FreeListArena>;
 
 }  // namespace pm

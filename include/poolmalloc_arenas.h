@@ -75,8 +75,9 @@ PM_API pm_allocation_t pm_global_realloc(void *ptr, pm_layout_t old_layout,
                                          pm_layout_t new_layout);
 
 /* Copies len bytes from src+src_start to dst+dst_start (overlap allowed). Both must be live
- * blocks of the global heap (pm_owns) and both ranges must lie within pm_usable_size.
- * Returns PM_ARENA_OK, PM_ARENA_ENOTOWNED (NULL or not a heap block) or PM_ARENA_ERANGE. */
+ * blocks of the global heap (allocated and not freed) and both ranges must lie within
+ * pm_usable_size. Returns PM_ARENA_OK, PM_ARENA_ENOTOWNED (NULL, not a heap block, or a
+ * block already freed) or PM_ARENA_ERANGE. */
 PM_API int pm_copy_onto(const void *src, size_t src_start, void *dst, size_t dst_start,
                         size_t len);
 
@@ -98,6 +99,7 @@ typedef struct pm_bump {
   size_t base_size;
   size_t used_before;      /* bytes used in the regions before the current one */
   size_t next_chunk, max_chunk, limit, held;
+  size_t epoch;            /* counts resets: a mark from an earlier epoch is stale */
   pm_upstream_t upstream;
   unsigned flags;
 } pm_bump_t;
@@ -107,6 +109,7 @@ typedef struct pm_bump_mark {
   pm_bump_chunk_t *chunk;
   char *cur;
   size_t used_before;
+  size_t epoch;
 } pm_bump_mark_t;
 
 typedef struct pm_bump_options {
@@ -141,7 +144,8 @@ PM_API size_t pm_bump_total_allocated(const pm_bump_t *b);
 PM_API size_t pm_bump_capacity(const pm_bump_t *b);
 PM_API pm_bump_mark_t pm_bump_mark(const pm_bump_t *b);
 /* Frees every block allocated after the mark. PM_ARENA_EBADMARK when the mark is not at or
- * below the current position (for example after a rewind below it, or a reset). */
+ * below the current position (for example after a rewind below it), or was taken before
+ * the last pm_bump_reset. */
 PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark);
 
 /* ---- stack arena ------------------------------------------------------------------------- */
@@ -245,6 +249,10 @@ PM_API void *pm_freelist_buffer(const pm_freelist_t *fl);
 PM_API size_t pm_freelist_size(const pm_freelist_t *fl);
 
 PM_API void *pm_freelist_malloc(pm_freelist_t *fl, size_t size);
+/* A block aligned to any power of two (NULL for others). Above the arena's alignment it
+ * costs up to align + 32 bytes more while it is carved; the leading gap is freed again.
+ * pm_freelist_realloc keeps only the arena's own alignment. */
+PM_API void *pm_freelist_aligned_alloc(pm_freelist_t *fl, size_t align, size_t size);
 /* Fills the whole usable size of the block with the byte `fill`. */
 PM_API void *pm_freelist_calloc(pm_freelist_t *fl, size_t size, int fill);
 /* C semantics: NULL ptr is malloc; size 0 frees and returns NULL; on failure (or a pointer

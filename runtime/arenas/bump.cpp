@@ -216,6 +216,7 @@ PM_API void pm_bump_reset(pm_bump_t *b) {
   }
   b->chunk = nullptr;
   b->used_before = 0;
+  b->epoch++;
   b->cur = b->base;
   b->end = b->base + b->base_size;
 }
@@ -235,16 +236,19 @@ PM_API size_t pm_bump_capacity(const pm_bump_t *b) {
 }
 
 PM_API pm_bump_mark_t pm_bump_mark(const pm_bump_t *b) {
-  if (b == nullptr) return {nullptr, nullptr, 0};
-  return {b->chunk, b->cur, b->used_before};
+  if (b == nullptr) return {nullptr, nullptr, 0, 0};
+  return {b->chunk, b->cur, b->used_before, b->epoch};
 }
 
 PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark) {
   if (b == nullptr) return PM_ARENA_EINVAL;
+  if (mark.epoch != b->epoch) return PM_ARENA_EBADMARK;  // taken before a reset
   // The mark's region must be the current one or one before it (chunks are few: they double).
+  // In the first region (chunk == nullptr) no chunk comes before: the kept ones are above.
   if (mark.chunk != b->chunk) {
     bool before = mark.chunk == nullptr;
-    for (pm_bump_chunk *c = b->chunks; !before && c != nullptr && c != b->chunk; c = c->next)
+    for (pm_bump_chunk *c = b->chunks; !before && b->chunk != nullptr && c != nullptr &&
+                                       c != b->chunk; c = c->next)
       before = c == mark.chunk;
     if (!before) return PM_ARENA_EBADMARK;
   } else if (mark.cur > b->cur) {

@@ -340,6 +340,32 @@ PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
   return base(a) + b + 8;
 }
 
+PM_API void *pm_freelist_aligned_alloc(pm_freelist_t *a, size_t align, size_t n) {
+  if (a == nullptr || !is_pow2(align)) return nullptr;
+  if (align <= a->align) return pm_freelist_malloc(a, n);
+  // Take a block with room for the worst leading gap, then give the gap back as a free
+  // block in front (a gap is a multiple of a->align; one below min_block moves up by align).
+  uint64_t need = need_for(a, n);
+  size_t extra;
+  if (need == 0 || __builtin_add_overflow(static_cast<size_t>(need), align + a->min_block, &extra))
+    return nullptr;
+  char *p = static_cast<char *>(pm_freelist_malloc(a, extra - 8));
+  if (p == nullptr) return nullptr;
+  uint64_t b = static_cast<uint64_t>(p - base(a)) - 8;
+  uint64_t h = word(a, b), size = bsize(h), prev_used = h & kPrevUsed;
+  uintptr_t q = align_addr(reinterpret_cast<uintptr_t>(p), align);
+  uint64_t gap = q - reinterpret_cast<uintptr_t>(p);
+  if (gap != 0 && gap < a->min_block) gap += align;
+  if (gap == 0) return p;
+  uint64_t nb = b + gap;
+  a->used_bytes -= size;
+  uint64_t kept = settle_used(a, nb, size - gap, need, 0);
+  a->used_bytes += kept;
+  // The gap is free; free_region files it and clears PREV_USED of the block after it.
+  free_region(a, b, gap, prev_used);
+  return base(a) + nb + 8;
+}
+
 PM_API void *pm_freelist_calloc(pm_freelist_t *a, size_t n, int fill) {
   void *p = pm_freelist_malloc(a, n);
   if (p != nullptr) memset(p, fill, pm_freelist_usable_size(a, p));

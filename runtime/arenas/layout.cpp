@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
+#include "arenas/heap_probe.hpp"
 
 using namespace pm::arena_detail;
 
@@ -112,8 +113,7 @@ PM_API pm_allocation_t pm_global_realloc(void *ptr, pm_layout_t old_layout,
 
 PM_API int pm_copy_onto(const void *src, size_t src_start, void *dst, size_t dst_start,
                         size_t len) {
-  if (src == nullptr || dst == nullptr || !pm_owns(src) || !pm_owns(dst))
-    return PM_ARENA_ENOTOWNED;
+  if (!heap_block_live(src) || !heap_block_live(dst)) return PM_ARENA_ENOTOWNED;
   size_t src_end, dst_end;
   if (__builtin_add_overflow(src_start, len, &src_end) ||
       __builtin_add_overflow(dst_start, len, &dst_end) || src_end > pm_usable_size(src) ||
