@@ -167,7 +167,7 @@ using BumpMark = pm_bump_mark_t;
 class BumpScope {
  public:
   explicit BumpScope(pm_bump_t *b) noexcept : b_(b), mark_(pm_bump_mark(b)) {}
-  ~BumpScope() { pm_bump_rewind(b_, mark_); }
+  ~BumpScope() { (void)pm_bump_rewind(b_, mark_); }
   BumpScope(const BumpScope &) = delete;
   BumpScope &operator=(const BumpScope &) = delete;
 
@@ -184,6 +184,7 @@ class BumpOps {
   // O(1): the pointer moves up; the slow path (a new chunk) is out of line.
   Allocation alloc(Layout l) noexcept {
     pm_bump_t *b = h();
+#if !PM_ARENAS_ASAN
     if (b != nullptr && Layout::is_pow2(l.align)) {
       auto cur = reinterpret_cast<std::uintptr_t>(b->cur);
       auto end = reinterpret_cast<std::uintptr_t>(b->end);
@@ -193,6 +194,7 @@ class BumpOps {
         return Allocation{reinterpret_cast<void *>(p), l.size};
       }
     }
+#endif
     return pm_bump_alloc(b, l);
   }
   Allocation alloc_zeroed(Layout l) noexcept {
@@ -207,7 +209,18 @@ class BumpOps {
     return l ? static_cast<T *>(alloc(*l).ptr) : nullptr;
   }
   // Gives the block back only when it is the most recent one (true); otherwise a no-op.
-  bool dealloc(void *p, Layout l) noexcept { return pm_bump_dealloc(h(), p, l.size) != 0; }
+  [[nodiscard]] bool dealloc(void *p, Layout l) noexcept {
+#if !PM_ARENAS_ASAN
+    pm_bump_t *b = h();
+    char *c = static_cast<char *>(p);
+    if (b != nullptr && c != nullptr && c >= b->begin && c <= b->cur &&
+        static_cast<std::size_t>(b->cur - c) == l.size) {
+      b->cur = c;
+      return true;
+    }
+#endif
+    return pm_bump_dealloc(h(), p, l.size) != 0;
+  }
   // Frees everything; keeps the first region and the largest chunk, gives the rest back.
   void reset() noexcept { pm_bump_reset(h()); }
   std::size_t remaining() const noexcept { return pm_bump_remaining(h()); }
@@ -215,7 +228,7 @@ class BumpOps {
   std::size_t capacity() const noexcept { return pm_bump_capacity(h()); }
   BumpMark mark() const noexcept { return pm_bump_mark(h()); }
   // false (and nothing changes) when the mark is above the current position.
-  bool rewind(BumpMark m) noexcept { return pm_bump_rewind(h(), m) == PM_ARENA_OK; }
+  [[nodiscard]] bool rewind(BumpMark m) noexcept { return pm_bump_rewind(h(), m) == PM_ARENA_OK; }
   [[nodiscard]] BumpScope scope() noexcept { return BumpScope(h()); }
   // f(begin, size) for the used range of each region, in order of use (pm_bump_walk).
   template <WalkVisitor F>
@@ -368,13 +381,45 @@ class StackArena {
   StackArena(const StackArena &) = delete;
   StackArena &operator=(const StackArena &) = delete;
 
-  // Each block also costs a 16-byte header.
-  Allocation alloc(Layout l) noexcept { return pm_stack_alloc(&s_, l); }
+  // Each block also costs a 16-byte header (the previous top and the previous block, as
+  // pm_stack_alloc writes it: the fast path here is the same code over the same state).
+  Allocation alloc(Layout l) noexcept {
+#if !PM_ARENAS_ASAN
+    if (Layout::is_pow2(l.align) && s_.base != nullptr) {
+      auto base = reinterpret_cast<std::uintptr_t>(s_.base);
+      std::uintptr_t start = base + s_.top + 2 * sizeof(std::size_t);
+      std::size_t a = l.align > alignof(std::size_t) ? l.align : alignof(std::size_t);
+      std::uintptr_t p = (start + (a - 1)) & ~static_cast<std::uintptr_t>(a - 1);
+      std::size_t off = p - base;
+      if (p >= start && off <= s_.capacity && l.size <= s_.capacity - off) {
+        auto *h = reinterpret_cast<std::size_t *>(p) - 2;
+        h[0] = s_.top;
+        h[1] = s_.last;
+        s_.top = off + l.size;
+        s_.last = off;
+        s_.count++;
+        return Allocation{reinterpret_cast<void *>(p), l.size};
+      }
+    }
+#endif
+    return pm_stack_alloc(&s_, l);
+  }
   // Frees the most recent block; false when empty.
-  bool pop() noexcept { return pm_stack_pop(&s_) == PM_ARENA_OK; }
+  [[nodiscard]] bool pop() noexcept {
+#if !PM_ARENAS_ASAN
+    if (s_.last != 0) {
+      const auto *h = reinterpret_cast<const std::size_t *>(s_.base + s_.last) - 2;
+      s_.top = h[0];
+      s_.last = h[1];
+      s_.count--;
+      return true;
+    }
+#endif
+    return pm_stack_pop(&s_) == PM_ARENA_OK;
+  }
   // Frees p if it is the most recent block; false (nothing freed) otherwise.
-  bool dealloc(void *p) noexcept { return pm_stack_dealloc(&s_, p) == PM_ARENA_OK; }
-  bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
+  [[nodiscard]] bool dealloc(void *p) noexcept { return pm_stack_dealloc(&s_, p) == PM_ARENA_OK; }
+  [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
   void reset() noexcept { pm_stack_reset(&s_); }
   std::size_t remaining() const noexcept { return pm_stack_remaining(&s_); }
   std::size_t count() const noexcept { return pm_stack_count(&s_); }
@@ -423,17 +468,59 @@ class Pool {
   Pool(const Pool &) = delete;
   Pool &operator=(const Pool &) = delete;
 
-  // O(1); nullptr when every block is taken (and growth is off or failed).
-  void *alloc() noexcept { return pm_pool_alloc(&p_); }
+  // O(1); nullptr when every block is taken (and growth is off or failed). Inline while
+  // the slab at hand keeps a second free block; pm_pool_alloc does the rest.
+  void *alloc() noexcept {
+#if !PM_ARENAS_ASAN
+    pm_pool_slab_t *s = p_.avail;
+    if (s != nullptr && s->nfree > 1 && p_.div_magic != 0) {
+      char *b;
+      std::size_t i;
+      if (s->free != nullptr) {
+        b = static_cast<char *>(s->free);
+        std::memcpy(&s->free, b, sizeof(void *));
+        i = index(static_cast<std::size_t>(b - s->begin));
+      } else {
+        i = s->fresh++;
+        b = s->begin + i * p_.block_size;
+      }
+      s->bits[i / 64] |= std::uint64_t{1} << (i % 64);
+      s->nfree--;
+      p_.num_free--;
+      return b;
+    }
+#endif
+    return pm_pool_alloc(&p_);
+  }
   // A block when the layout fits one (size <= block_size, align <= alignment()).
   Allocation alloc(Layout l) noexcept {
     if (l.size > p_.block_size || l.align > p_.align || !Layout::is_pow2(l.align)) return {};
     void *p = alloc();
     return Allocation{p, p != nullptr ? p_.block_size : 0};
   }
-  // false (nothing freed) for a foreign pointer or a block that is already free.
-  bool dealloc(void *p) noexcept { return pm_pool_dealloc(&p_, p) == PM_ARENA_OK; }
-  bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
+  // false (nothing freed) for a foreign pointer or a block that is already free. Inline for
+  // a block of the newest slab (the only one unless the pool grew) with the same checks.
+  [[nodiscard]] bool dealloc(void *p) noexcept {
+#if !PM_ARENAS_ASAN
+    pm_pool_slab_t *s = p_.slabs;
+    char *c = static_cast<char *>(p);
+    if (s != nullptr && c >= s->begin && c < s->end && s->in_avail && p_.div_magic != 0) {
+      auto off = static_cast<std::size_t>(c - s->begin);
+      std::size_t i = index(off);
+      std::uint64_t bit = std::uint64_t{1} << (i % 64);
+      if (i * p_.block_size == off && i < s->fresh && (s->bits[i / 64] & bit)) {
+        s->bits[i / 64] &= ~bit;
+        std::memcpy(c, &s->free, sizeof(void *));
+        s->free = c;
+        s->nfree++;
+        p_.num_free++;
+        return true;
+      }
+    }
+#endif
+    return pm_pool_dealloc(&p_, p) == PM_ARENA_OK;
+  }
+  [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
   // true when p is a live block of this pool.
   bool owns(const void *p) const noexcept { return pm_pool_check(&p_, p) == PM_ARENA_OK; }
   std::size_t block_size() const noexcept { return p_.block_size; }
@@ -451,6 +538,9 @@ class Pool {
   pm_pool_t *handle() noexcept { return &p_; }
 
  private:
+  std::size_t index(std::size_t off) const noexcept {
+    return static_cast<std::size_t>((static_cast<unsigned __int128>(off) * p_.div_magic) >> 64);
+  }
   pm_pool_t p_{};
   bool ok_ = false;
 };
@@ -473,7 +563,7 @@ class ObjectPool {
       Pool *pool;
       void *block;
       ~Guard() {
-        if (block != nullptr) pool->dealloc(block);
+        if (block != nullptr) (void)pool->dealloc(block);
       }
     } guard{&pool_, p};
     T *obj = ::new (p) T(std::forward<Args>(args)...);
@@ -481,7 +571,7 @@ class ObjectPool {
     return obj;
   }
   // false (and no destructor runs) for a pointer that is not a live object of this pool.
-  bool destroy(T *obj) noexcept(std::is_nothrow_destructible_v<T>) {
+  [[nodiscard]] bool destroy(T *obj) noexcept(std::is_nothrow_destructible_v<T>) {
     if (!pool_.owns(obj)) return false;
     obj->~T();
     return pool_.dealloc(obj);
@@ -501,6 +591,7 @@ struct FreeListOptions {
   bool coalesce = true;       // merge freed blocks with free neighbours
   bool split = true;          // split bigger blocks ...
   std::size_t min_split = 0;  // ... when at least this much is left (0: the smallest block)
+  bool quick = true;          // exact-size quick lists for freed blocks up to 64 * align
 };
 using FreeListStats = pm_freelist_stats_t;
 
@@ -555,7 +646,7 @@ class FreeListArena {
   // old block is kept.
   void *realloc(void *ptr, std::size_t size) noexcept { return pm_freelist_realloc(a_, ptr, size); }
   // false for a pointer this arena does not own or a block already free (nothing freed).
-  bool free(void *ptr) noexcept { return pm_freelist_dealloc(a_, ptr) == PM_ARENA_OK; }
+  [[nodiscard]] bool free(void *ptr) noexcept { return pm_freelist_dealloc(a_, ptr) == PM_ARENA_OK; }
   void free_all() noexcept { pm_freelist_free_all(a_); }
   FreeListStats stats() const noexcept {
     FreeListStats s;
@@ -605,7 +696,7 @@ class FreeListArena {
     void *p = aligned_alloc(l.align, l.size);
     return Allocation{p, p != nullptr ? usable_size(p) : 0};
   }
-  bool dealloc(void *p, Layout) noexcept { return free(p); }
+  [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return free(p); }
 
   std::span<std::byte> buffer() const noexcept {
     return a_ == nullptr ? std::span<std::byte>()
@@ -619,7 +710,8 @@ class FreeListArena {
  private:
   FreeListArena(pm_freelist_t *a, bool owned) noexcept : a_(a), owned_(owned) {}
   static pm_freelist_options_t c_options(const Options &o) noexcept {
-    return pm_freelist_options_t{o.align, o.coalesce ? 1 : 0, o.split ? 1 : 0, o.min_split};
+    return pm_freelist_options_t{o.align, o.coalesce ? 1 : 0, o.split ? 1 : 0, o.min_split,
+                                 o.quick ? 1 : 0};
   }
   // The temporary lives to the end of the full expression that passes it on.
   static const pm_freelist_options_t *addr(const pm_freelist_options_t &c) noexcept { return &c; }
@@ -665,7 +757,9 @@ class ArenaAllocator {
     if (r.ptr == nullptr) throw std::bad_alloc();
     return static_cast<T *>(r.ptr);
   }
-  void deallocate(T *p, std::size_t n) noexcept { a_->dealloc(p, Layout{n * sizeof(T), alignof(T)}); }
+  void deallocate(T *p, std::size_t n) noexcept {
+    (void)a_->dealloc(p, Layout{n * sizeof(T), alignof(T)});
+  }
   ArenaAllocator select_on_container_copy_construction() const noexcept { return *this; }
 
   A &arena() const noexcept { return *a_; }
@@ -693,7 +787,7 @@ class ArenaResource final : public std::pmr::memory_resource {
     return r.ptr;
   }
   void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
-    a_->dealloc(p, Layout{bytes, align});
+    (void)a_->dealloc(p, Layout{bytes, align});
   }
   bool do_is_equal(const std::pmr::memory_resource &o) const noexcept override {
     return this == &o;

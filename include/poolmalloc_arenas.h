@@ -23,6 +23,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Built with AddressSanitizer: the arenas poison the memory they do not hand out, and the
+ * C++ header leaves its inline fast paths to the C functions (which do the poisoning). */
+#if defined(__SANITIZE_ADDRESS__)
+#define PM_ARENAS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PM_ARENAS_ASAN 1
+#endif
+#endif
+#ifndef PM_ARENAS_ASAN
+#define PM_ARENAS_ASAN 0
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -93,6 +106,7 @@ typedef struct pm_upstream {
 typedef struct pm_bump_chunk pm_bump_chunk_t;
 typedef struct pm_bump {
   char *cur, *end;         /* free range of the current region (read inline by C++) */
+  char *begin;             /* start of the current region (read inline by C++) */
   pm_bump_chunk_t *chunk;  /* current chunk, NULL while in the base region */
   pm_bump_chunk_t *chunks; /* chunks taken from upstream, in order of use */
   char *base;              /* the first region: the caller's buffer or an owned block */
@@ -177,13 +191,25 @@ PM_API size_t pm_stack_remaining(const pm_stack_t *s);
 PM_API size_t pm_stack_count(const pm_stack_t *s);
 
 /* ---- pool -------------------------------------------------------------------------------- */
-typedef struct pm_pool_slab pm_pool_slab_t;
+/* The slab and pool fields are private; they are spelled out so that C++ (poolmalloc.hpp)
+ * can inline the fast paths of alloc and dealloc over the same state. */
+typedef struct pm_pool_slab {
+  struct pm_pool_slab *next;       /* every slab */
+  struct pm_pool_slab *next_avail; /* slabs with a free block */
+  char *begin, *end;               /* the blocks */
+  void *free;                      /* freed blocks, linked through their first word */
+  size_t fresh;                    /* blocks [fresh, nblocks) were never handed out */
+  size_t nblocks, nfree;
+  size_t in_avail;                 /* nonzero while on the avail list */
+  uint64_t bits[];                 /* one bit per block, set while it is allocated */
+} pm_pool_slab_t;
 typedef struct pm_pool {
   pm_pool_slab_t *avail; /* slabs with a free block */
   pm_pool_slab_t *slabs; /* every slab, newest first */
   size_t block_size, align;
   size_t num_blocks, num_free;
   size_t next_blocks, max_blocks;
+  uint64_t div_magic;    /* block index = high 64 bits of offset * div_magic (0: divide) */
   unsigned flags;
 } pm_pool_t;
 
@@ -223,8 +249,11 @@ typedef struct pm_freelist_options {
   int coalesce;     /* merge a freed block with its free neighbours */
   int split;        /* split a bigger free block, when at least min_split bytes are left */
   size_t min_split; /* 0: the smallest block (32 bytes, or align if bigger) */
+  int quick;        /* keep freed blocks of up to 64 * align bytes on lists of their exact
+                       size for the next request of that size; they merge (coalesce) only
+                       when nothing else fits. Faster for repeated sizes. */
 } pm_freelist_options_t;
-#define PM_FREELIST_OPTIONS_DEFAULT {16, 1, 1, 0}
+#define PM_FREELIST_OPTIONS_DEFAULT {16, 1, 1, 0, 1}
 
 typedef struct pm_freelist_stats {
   size_t free_count, free_bytes; /* free blocks in the lists (headers included) */
@@ -235,7 +264,7 @@ typedef struct pm_freelist_stats {
 } pm_freelist_stats_t;
 
 /* opts NULL: PM_FREELIST_OPTIONS_DEFAULT. NULL when the options are invalid or the buffer
- * is too small for the header (192 bytes plus 32 per power of two of the size). The buffer
+ * is too small for the header (712 bytes plus 32 per power of two of the size). The buffer
  * must be 8-byte aligned. */
 PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
                                          const pm_freelist_options_t *opts);

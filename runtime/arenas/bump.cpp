@@ -69,7 +69,7 @@ void enter(pm_bump_t *b, pm_bump_chunk *c) {
   c->prev_used_end = b->cur;
   b->used_before += static_cast<size_t>(b->cur - region_begin(b, b->chunk));
   b->chunk = c;
-  b->cur = region_begin(b, c);
+  b->cur = b->begin = region_begin(b, c);
   b->end = region_end(b, c);
 }
 
@@ -96,7 +96,7 @@ pm_allocation_t grow(pm_bump_t *b, size_t size, size_t align) {
     b->base = base;
     b->base_size = bytes;
     b->flags |= kOwnsBase;
-    b->cur = base;
+    b->cur = b->begin = base;
     b->end = base + bytes;
   } else {
     auto *c = static_cast<pm_bump_chunk *>(take(b, bytes));
@@ -147,7 +147,7 @@ PM_API int pm_bump_init(pm_bump_t *b, void *buffer, size_t size, const pm_bump_o
     b->base_size = size;
     b->flags |= kOwnsBase;
   }
-  b->cur = b->base;
+  b->cur = b->begin = b->base;
   b->end = b->base + b->base_size;
   return PM_ARENA_OK;
 }
@@ -195,7 +195,7 @@ PM_API pm_allocation_t pm_bump_alloc_zeroed(pm_bump_t *b, pm_layout_t layout) {
 PM_API int pm_bump_dealloc(pm_bump_t *b, void *ptr, size_t size) {
   if (b == nullptr || ptr == nullptr) return 0;
   char *p = static_cast<char *>(ptr);
-  if (p < region_begin(b, b->chunk) || p > b->cur || static_cast<size_t>(b->cur - p) != size)
+  if (p < b->begin || p > b->cur || static_cast<size_t>(b->cur - p) != size)
     return 0;
   b->cur = p;
   return 1;
@@ -217,7 +217,7 @@ PM_API void pm_bump_reset(pm_bump_t *b) {
   b->chunk = nullptr;
   b->used_before = 0;
   b->epoch++;
-  b->cur = b->base;
+  b->cur = b->begin = b->base;
   b->end = b->base + b->base_size;
 }
 
@@ -262,6 +262,7 @@ PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark) {
   }
   b->chunk = mark.chunk;
   b->cur = mark.cur;
+  b->begin = begin;
   b->end = region_end(b, mark.chunk);
   b->used_before = mark.used_before;
   return PM_ARENA_OK;

@@ -10,6 +10,11 @@
 // Free blocks sit in segregated lists, four per power of two, indexed by two bitmaps: a
 // good fit is found with two count-trailing-zeros, never a scan (the TLSF scheme). Space
 // above `top` was never used; it is carved when no free block fits.
+// Quick lists (option `quick`): a freed block of at most 64 * align bytes goes, unmerged
+// and still marked used to its neighbours, onto a LIFO list of its exact size, and the
+// next request of that size takes it back: two header words instead of list surgery and
+// merging. When nothing else fits, every quick block is freed for real (merged) and the
+// request tried again, so quick lists cost no capacity.
 #include <string.h>
 
 #include "arenas/common.hpp"
@@ -19,10 +24,13 @@ using namespace pm::arena_detail;
 
 namespace {
 constexpr uint64_t kMagic = 0x706d666c61726e31ull;  // "pmflarn1"
-constexpr uint32_t kVersion = 1;
-constexpr uint32_t kCoalesce = 1u, kSplit = 2u, kOwned = 4u;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kCoalesce = 1u, kSplit = 2u, kOwned = 4u, kQuickOn = 8u;
 constexpr uint64_t kUsed = 1u, kPrevUsed = 2u, kTop = 4u;
 constexpr uint64_t kSizeMask = ((uint64_t{1} << 48) - 1) & ~uint64_t{7};
+constexpr uint64_t kQuick = uint64_t{1} << 48;  // on a quick list (the tag is above it)
+constexpr uint64_t kTagMask = ~((uint64_t{1} << 49) - 1);
+constexpr unsigned kQuickBins = 64;
 constexpr unsigned kMinFl = 5;  // the smallest block is 32 bytes
 constexpr unsigned kSlBits = 2, kSlCount = 1u << kSlBits;
 }  // namespace
@@ -36,9 +44,11 @@ struct pm_freelist {
   uint64_t used_count, used_bytes, free_count, free_bytes;
   uint64_t fl_count, fl_bitmap;
   uint8_t sl_bitmap[64];
+  uint64_t quick_count;
+  uint64_t quick[kQuickBins];  // quick list heads by block size / align - 1 (0: empty)
   uint64_t heads[];  // fl_count * kSlCount list heads (offsets; valid where the bit is set)
 };
-static_assert(sizeof(pm_freelist) == 192, "the header size is documented");
+static_assert(sizeof(pm_freelist) == 712, "the header size is documented");
 
 namespace {
 
@@ -49,7 +59,7 @@ uint64_t &word(const Arena *a, uint64_t off) { return *reinterpret_cast<uint64_t
 uint64_t bsize(uint64_t h) { return h & kSizeMask; }
 
 uint64_t tag(const Arena *a, uint64_t off) {
-  return ((off * 0x9e3779b97f4a7c15ull) ^ a->salt) & ~((uint64_t{1} << 48) - 1);
+  return ((off * 0x9e3779b97f4a7c15ull) ^ a->salt) & kTagMask;
 }
 uint64_t make(const Arena *a, uint64_t off, uint64_t size, uint64_t flags) {
   return size | flags | tag(a, off);
@@ -191,10 +201,10 @@ int lookup(const Arena *a, const void *ptr, uint64_t *block) {
   if ((b - a->first) & (a->align - 1)) return PM_ARENA_ENOTOWNED;
   if (b >= a->top) return PM_ARENA_EDOUBLEFREE;  // freed, then merged into the unused space
   uint64_t h = word(a, b), size = bsize(h);
-  if ((h & ~kSizeMask & ~uint64_t{7}) != tag(a, b) || (h & kTop) || size < a->min_block ||
+  if ((h & kTagMask) != tag(a, b) || (h & kTop) || size < a->min_block ||
       (size & (a->align - 1)) || size > a->top - b)
     return PM_ARENA_ENOTOWNED;
-  if (!(h & kUsed)) return PM_ARENA_EDOUBLEFREE;
+  if (!(h & kUsed) || (h & kQuick)) return PM_ARENA_EDOUBLEFREE;
   if (!(word(a, b + size) & kPrevUsed)) return PM_ARENA_ENOTOWNED;
   *block = b;
   return PM_ARENA_OK;
@@ -227,6 +237,73 @@ void clear(Arena *a) {
   a->fl_bitmap = 0;
   memset(a->sl_bitmap, 0, sizeof a->sl_bitmap);
   a->used_count = a->used_bytes = a->free_count = a->free_bytes = 0;
+  a->quick_count = 0;
+  memset(a->quick, 0, sizeof a->quick);
+}
+
+// The quick list for blocks of `size` bytes, or -1 when they do not go on one.
+int quick_bin(const Arena *a, uint64_t size) {
+  if (!(a->flags & kQuickOn) || size > kQuickBins * a->align) return -1;
+  return static_cast<int>(size / a->align) - 1;
+}
+
+// Frees the used block b onto its quick list (true), or leaves it (false).
+bool quick_push(Arena *a, uint64_t b) {
+  uint64_t h = word(a, b), size = bsize(h);
+  int bin = quick_bin(a, size);
+  if (bin < 0) return false;
+  word(a, b) = h | kQuick;
+  word(a, b + 8) = a->quick[bin];
+  a->quick[bin] = b;
+  a->quick_count++;
+  a->used_count--;
+  a->used_bytes -= size;
+  a->free_count++;
+  a->free_bytes += size;
+  return true;
+}
+
+// A quick block of exactly `need` bytes, handed out again, or 0.
+uint64_t quick_pop(Arena *a, uint64_t need) {
+  int bin = quick_bin(a, need);
+  if (bin < 0 || a->quick[bin] == 0) return 0;
+  uint64_t b = a->quick[bin];
+  a->quick[bin] = word(a, b + 8);
+  word(a, b) &= ~kQuick;
+  a->quick_count--;
+  a->used_count++;
+  a->used_bytes += need;
+  a->free_count--;
+  a->free_bytes -= need;
+  return b;
+}
+
+void release(Arena *a, uint64_t b);
+
+// Takes the quick block b off its list (a scan of that one list), as quick_pop would.
+bool quick_take(Arena *a, uint64_t b) {
+  uint64_t size = bsize(word(a, b));
+  int bin = quick_bin(a, size);
+  if (bin < 0) return false;
+  for (uint64_t *link = &a->quick[bin]; *link != 0; link = &word(a, *link + 8)) {
+    if (*link != b) continue;
+    *link = word(a, b + 8);
+    word(a, b) &= ~kQuick;
+    a->quick_count--;
+    a->used_count++;
+    a->used_bytes += size;
+    a->free_count--;
+    a->free_bytes -= size;
+    return true;
+  }
+  return false;
+}
+
+// Frees every quick block for real (merging it with its neighbours).
+void quick_flush(Arena *a) {
+  for (unsigned bin = 0; bin < kQuickBins && a->quick_count != 0; bin++) {
+    while (uint64_t b = quick_pop(a, (bin + 1) * a->align)) release(a, b);
+  }
 }
 
 }  // namespace
@@ -240,10 +317,10 @@ FreeListStep freelist_step(const pm_freelist_t *a, uint64_t *cursor, FreeListBlo
   if (b == a->top) return FreeListStep::kEnd;
   if (b > a->top || a->top > a->limit) return FreeListStep::kCorrupt;
   uint64_t h = word(a, b), size = bsize(h);
-  if ((h & ~kSizeMask & ~uint64_t{7}) != tag(a, b) || (h & kTop) || size < a->min_block ||
+  if ((h & kTagMask) != tag(a, b) || (h & kTop) || size < a->min_block ||
       (size & (a->align - 1)) || size > a->top - b)
     return FreeListStep::kCorrupt;
-  *out = FreeListBlock{base(a) + b + 8, size - 8, (h & kUsed) != 0};
+  *out = FreeListBlock{base(a) + b + 8, size - 8, (h & kUsed) != 0 && !(h & kQuick)};
   *cursor = b + size;
   return FreeListStep::kBlock;
 }
@@ -269,7 +346,7 @@ PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
   memset(a, 0, sizeof(Arena));
   a->magic = kMagic;
   a->version = kVersion;
-  a->flags = (o.coalesce ? kCoalesce : 0) | (o.split ? kSplit : 0);
+  a->flags = (o.coalesce ? kCoalesce : 0) | (o.split ? kSplit : 0) | (o.quick ? kQuickOn : 0);
   a->size = size;
   a->align = o.align;
   a->min_block = min_block;
@@ -323,7 +400,14 @@ PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
   if (a == nullptr) return nullptr;
   uint64_t need = need_for(a, n);
   if (need == 0) return nullptr;
+  if (a->quick_count != 0) {
+    if (uint64_t q = quick_pop(a, need)) return base(a) + q + 8;
+  }
   uint64_t b = find(a, need);
+  if (b == 0 && need > a->limit - a->top && a->quick_count != 0) {
+    quick_flush(a);  // nothing else fits: merge the quick blocks and look again
+    b = find(a, need);
+  }
   if (b != 0) {
     remove(a, b, bsize(word(a, b)));
     use_block(a, b, bsize(word(a, b)), need);
@@ -376,7 +460,7 @@ PM_API int pm_freelist_dealloc(pm_freelist_t *a, void *ptr) {
   if (ptr == nullptr) return a == nullptr ? PM_ARENA_EINVAL : PM_ARENA_OK;
   uint64_t b;
   int rc = lookup(a, ptr, &b);
-  if (rc == PM_ARENA_OK) release(a, b);
+  if (rc == PM_ARENA_OK && !quick_push(a, b)) release(a, b);
   return rc;
 }
 
@@ -407,6 +491,10 @@ PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
     return ptr;
   }
   uint64_t nh = word(a, nb);
+  if (nb != a->top && (nh & kQuick) && size + bsize(nh) >= need && quick_take(a, nb)) {
+    release(a, nb);  // a quick neighbour: free it for real, so it can be absorbed
+    nh = word(a, nb);
+  }
   if (nb != a->top && !(nh & kUsed) && size + bsize(nh) >= need) {  // absorb a free neighbour
     uint64_t total = size + bsize(nh);
     remove(a, nb, bsize(nh));

@@ -94,7 +94,7 @@ class ArenasWalkFreeList : public ::testing::TestWithParam<std::tuple<bool, bool
 
 TEST_P(ArenasWalkFreeList, VisitsExactlyTheLiveBlocksThroughChurn) {
   auto [coalesce, split] = GetParam();
-  pm_freelist_options_t o = {16, coalesce ? 1 : 0, split ? 1 : 0, 0};
+  pm_freelist_options_t o = {16, coalesce ? 1 : 0, split ? 1 : 0, 0, split ? 1 : 0};  // quick lists on and off
   pm_freelist_t *fl = pm_freelist_new(256 * 1024, &o);
   ASSERT_NE(fl, nullptr);
   EXPECT_TRUE(walk_all(pm_freelist_walk, fl).empty());
