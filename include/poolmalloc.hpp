@@ -9,6 +9,10 @@
 #ifndef POOLMALLOC_HPP
 #define POOLMALLOC_HPP
 
+#if !defined(__cplusplus) || __cplusplus < 202002L
+#error "poolmalloc.hpp needs C++20 (compile with -std=c++20 or later); from C or older C++, use the C API in poolmalloc.h"
+#else  // the rest is C++20
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
@@ -19,8 +23,10 @@
 #include <memory_resource>
 #include <new>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -153,12 +159,89 @@ inline Allocation realloc(void *ptr, Layout old_layout, Layout new_layout) noexc
 // Bounds-checked copy between two live blocks of the global heap (overlap allowed).
 // Throws std::invalid_argument when a pointer is not a heap block, std::out_of_range when a
 // range leaves its block (pm_usable_size).
+namespace detail {
+inline void copy_result(int rc) {
+  if (rc == PM_ARENA_ERANGE) throw std::out_of_range("pm::copy_onto: range outside the block");
+  if (rc != PM_ARENA_OK) throw std::invalid_argument("pm::copy_onto: not a live block");
+}
+}  // namespace detail
+
 inline void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
                       std::size_t len) {
-  int rc = pm_copy_onto(src, src_start, dst, dst_start, len);
-  if (rc == PM_ARENA_ERANGE) throw std::out_of_range("pm::copy_onto: range outside the block");
-  if (rc != PM_ARENA_OK) throw std::invalid_argument("pm::copy_onto: not a heap block");
+  detail::copy_result(pm_copy_onto(src, src_start, dst, dst_start, len));
 }
+
+namespace detail {
+// Typed helpers every arena has, over its alloc(Layout) and dealloc(ptr, Layout), and
+// holds(ptr): whether ptr is a block the arena may destroy now.
+template <class D>
+class TypedOps {
+ public:
+  // Space for n uninitialised T, or nullptr.
+  template <class T>
+  T *alloc_array(std::size_t n) noexcept {
+    auto l = Layout::array_of<T>(n);
+    return l ? static_cast<T *>(self().alloc(*l).ptr) : nullptr;
+  }
+  // The same as a span of n elements (empty on failure).
+  template <class T>
+  std::span<T> malloc_as(std::size_t n) noexcept {
+    T *p = alloc_array<T>(n);
+    return p != nullptr ? std::span<T>(p, n) : std::span<T>();
+  }
+  // A copy of a contiguous range of trivially copyable elements (empty span on failure).
+  template <std::ranges::contiguous_range R>
+  auto alloc_copy(const R &src) noexcept
+      -> std::span<std::remove_cv_t<std::ranges::range_value_t<R>>> {
+    using T = std::remove_cv_t<std::ranges::range_value_t<R>>;
+    static_assert(std::is_trivially_copyable_v<T>, "alloc_copy copies trivially copyable types");
+    auto n = static_cast<std::size_t>(std::ranges::size(src));
+    T *p = alloc_array<T>(n == 0 ? 1 : n);
+    if (p == nullptr) return {};
+    if (n != 0) std::memcpy(p, std::ranges::data(src), n * sizeof(T));
+    return std::span<T>(p, n);
+  }
+  // A NUL-terminated copy of s; the view excludes the NUL (empty, data() null, on failure).
+  std::string_view alloc_str(std::string_view s) noexcept {
+    if (s.size() >= max_alloc_size) return {};
+    char *p = static_cast<char *>(self().alloc(Layout{s.size() + 1, 1}).ptr);
+    if (p == nullptr) return {};
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    return std::string_view(p, s.size());
+  }
+  // Constructs a T in the arena; nullptr when it is exhausted. If the constructor throws,
+  // the memory goes back (where the arena can take it back) and the exception propagates.
+  template <class T, class... Args>
+  T *create(Args &&...args) {
+    void *p = self().alloc(Layout::of<T>()).ptr;
+    if (p == nullptr) return nullptr;
+    struct Guard {
+      D *arena;
+      void *block;
+      ~Guard() {
+        if (block != nullptr) (void)arena->dealloc(block, Layout::of<T>());
+      }
+    } guard{&self(), p};
+    T *obj = ::new (p) T(std::forward<Args>(args)...);
+    guard.block = nullptr;
+    return obj;
+  }
+  // Runs ~T and gives the memory back where the arena can (a bump arena only for its most
+  // recent block). false, and no destructor runs, for a pointer that is not a block the
+  // arena holds (a stack arena: not its top block).
+  template <class T>
+  [[nodiscard]] bool destroy(T *obj) noexcept(std::is_nothrow_destructible_v<T>) {
+    if (obj == nullptr || !self().holds(obj)) return false;
+    obj->~T();
+    (void)self().dealloc(obj, Layout::of<T>());
+    return true;
+  }
+
+ private:
+  D &self() noexcept { return static_cast<D &>(*this); }
+};
+}  // namespace detail
 
 // ---- bump arena --------------------------------------------------------------------------
 using BumpMark = pm_bump_mark_t;
@@ -179,7 +262,7 @@ class BumpScope {
 // The operations of a bump arena, shared by the owning BumpArena, the non-owning BumpRef
 // and ScratchScope. D provides handle().
 template <class D>
-class BumpOps {
+class BumpOps : public detail::TypedOps<D> {
  public:
   // O(1): the pointer moves up; the slow path (a new chunk) is out of line.
   Allocation alloc(Layout l) noexcept {
@@ -202,12 +285,8 @@ class BumpOps {
     if (a.ptr != nullptr) std::memset(a.ptr, 0, a.size);
     return a;
   }
-  // Space for n uninitialised T, or nullptr.
-  template <class T>
-  T *alloc_array(std::size_t n) noexcept {
-    auto l = Layout::array_of<T>(n);
-    return l ? static_cast<T *>(alloc(*l).ptr) : nullptr;
-  }
+  // A bump arena cannot tell its blocks apart: destroy() runs the destructor of any object.
+  bool holds(const void *p) const noexcept { return p != nullptr; }
   // Gives the block back only when it is the most recent one (true); otherwise a no-op.
   [[nodiscard]] bool dealloc(void *p, Layout l) noexcept {
 #if !PM_ARENAS_ASAN
@@ -329,6 +408,7 @@ class ScratchScope : public BumpOps<ScratchScope> {
   // null (and every alloc fails) only when all the thread's scratch arenas conflict.
   pm_bump_t *handle() const noexcept { return s_.arena; }
   BumpRef arena() const noexcept { return BumpRef(s_.arena); }
+  operator BumpRef() const noexcept { return BumpRef(s_.arena); }
   explicit operator bool() const noexcept { return s_.arena != nullptr; }
 
  private:
@@ -353,7 +433,7 @@ template <class... Arenas>
 }
 
 // ---- stack arena -------------------------------------------------------------------------
-class StackArena {
+class StackArena : public detail::TypedOps<StackArena> {
  public:
   explicit StackArena(std::size_t capacity) noexcept {
     ok_ = pm_stack_init(&s_, nullptr, capacity) == PM_ARENA_OK;
@@ -404,6 +484,20 @@ class StackArena {
 #endif
     return pm_stack_alloc(&s_, l);
   }
+  Allocation alloc_zeroed(Layout l) noexcept {
+    Allocation a = alloc(l);
+    if (a.ptr != nullptr) std::memset(a.ptr, 0, a.size);
+    return a;
+  }
+  // Only the top block may be destroyed (LIFO).
+  bool holds(const void *p) const noexcept {
+    return p != nullptr && s_.last != 0 && p == s_.base + s_.last;
+  }
+  // Bounds-checked copy between two live blocks of this stack (their requested sizes).
+  void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
+                 std::size_t len) const {
+    detail::copy_result(pm_stack_copy_onto(&s_, src, src_start, dst, dst_start, len));
+  }
   // Frees the most recent block; false when empty.
   [[nodiscard]] bool pop() noexcept {
 #if !PM_ARENAS_ASAN
@@ -444,7 +538,7 @@ struct PoolOptions {
   std::size_t max_blocks = 0;  // with grow: the most blocks in all (0: no limit)
 };
 
-class Pool {
+class Pool : public detail::TypedOps<Pool> {
  public:
   Pool(std::size_t block_size, std::size_t block_count, PoolOptions o = {}) noexcept {
     pm_pool_options_t c{o.align, o.grow ? 1 : 0, o.max_blocks};
@@ -523,6 +617,12 @@ class Pool {
   [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
   // true when p is a live block of this pool.
   bool owns(const void *p) const noexcept { return pm_pool_check(&p_, p) == PM_ARENA_OK; }
+  bool holds(const void *p) const noexcept { return owns(p); }
+  // Bounds-checked copy between two live blocks of this pool (the block size).
+  void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
+                 std::size_t len) const {
+    detail::copy_result(pm_pool_copy_onto(&p_, src, src_start, dst, dst_start, len));
+  }
   std::size_t block_size() const noexcept { return p_.block_size; }
   std::size_t alignment() const noexcept { return p_.align; }
   std::size_t num_free_blocks() const noexcept { return pm_pool_num_free_blocks(&p_); }
@@ -595,7 +695,7 @@ struct FreeListOptions {
 };
 using FreeListStats = pm_freelist_stats_t;
 
-class FreeListArena {
+class FreeListArena : public detail::TypedOps<FreeListArena> {
  public:
   using Options = FreeListOptions;
   FreeListArena() noexcept = default;  // no arena (valid() is false)
@@ -619,6 +719,7 @@ class FreeListArena {
   // Lets go of the buffer, state and blocks intact, for attach(); this object is empty after.
   std::span<std::byte> detach() noexcept {
     std::span<std::byte> b = buffer();
+    pm_freelist_detach(a_);
     a_ = nullptr;
     owned_ = false;
     return b;
@@ -641,7 +742,10 @@ class FreeListArena {
 
   void *malloc(std::size_t size) noexcept { return pm_freelist_malloc(a_, size); }
   // Fills the whole usable size with the byte `fill`.
-  void *calloc(std::size_t size, int fill = 0) noexcept { return pm_freelist_calloc(a_, size, fill); }
+  void *malloc_fill(std::size_t size, int fill) noexcept {
+    return pm_freelist_malloc_fill(a_, size, fill);
+  }
+  void *calloc(std::size_t size, int fill = 0) noexcept { return malloc_fill(size, fill); }
   // C semantics: null ptr allocates; size 0 frees and gives null; on failure null and the
   // old block is kept.
   void *realloc(void *ptr, std::size_t size) noexcept { return pm_freelist_realloc(a_, ptr, size); }
@@ -655,24 +759,26 @@ class FreeListArena {
   }
   std::size_t usable_size(const void *p) const noexcept { return pm_freelist_usable_size(a_, p); }
   std::size_t alignment() const noexcept { return pm_freelist_align(a_); }
+  // Bytes still available (free blocks and untouched space) and in live blocks.
+  std::size_t remaining() const noexcept { return pm_freelist_remaining(a_); }
+  std::size_t total_allocated() const noexcept { return pm_freelist_total_allocated(a_); }
+  bool holds(const void *p) const noexcept { return usable_size(p) != 0; }
+  // Bounds-checked copy between two live blocks of this arena (their usable sizes).
+  void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
+                 std::size_t len) const {
+    detail::copy_result(pm_freelist_copy_onto(a_, src, src_start, dst, dst_start, len));
+  }
   // f(ptr, usable_size(ptr)) for each live block, in address order (pm_freelist_walk).
   template <WalkVisitor F>
   int walk(F &&f) const {
     return detail::walk(static_cast<const pm_freelist_t *>(a_), pm_freelist_walk, f);
   }
 
-  // Typed views: n elements of T (a trivially copyable type, alignof(T) <= alignment()), or
-  // an empty span on failure.
-  template <class T>
-  std::span<T> malloc_as(std::size_t n) noexcept {
-    static_assert(std::is_trivially_copyable_v<T>, "typed views hold trivially copyable types");
-    if (alignof(T) > alignment() || n > max_alloc_size / sizeof(T)) return {};
-    void *p = malloc(n * sizeof(T));
-    return p != nullptr ? std::span<T>(static_cast<T *>(p), n) : std::span<T>();
-  }
+  // Typed views (malloc_as<T>(n) comes with every arena): calloc_as fills each element.
   template <class T>
   std::span<T> calloc_as(std::size_t n, const T &fill = T{}) noexcept {
-    std::span<T> s = malloc_as<T>(n);
+    static_assert(std::is_trivially_copyable_v<T>, "typed views hold trivially copyable types");
+    std::span<T> s = this->malloc_as<T>(n);
     std::fill(s.begin(), s.end(), fill);
     return s;
   }
@@ -853,4 +959,5 @@ using FreeListResource = ArenaResource<FreeListArena>;
 
 }  // namespace pm
 
+#endif  // C++20
 #endif  // POOLMALLOC_HPP

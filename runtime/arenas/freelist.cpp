@@ -15,6 +15,7 @@
 // next request of that size takes it back: two header words instead of list surgery and
 // merging. When nothing else fits, every quick block is freed for real (merged) and the
 // request tried again, so quick lists cost no capacity.
+#include <errno.h>
 #include <string.h>
 
 #include "arenas/common.hpp"
@@ -329,19 +330,29 @@ FreeListStep freelist_step(const pm_freelist_t *a, uint64_t *cursor, FreeListBlo
 
 extern "C" {
 
-PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
-                                         const pm_freelist_options_t *opts) {
+PM_API pm_freelist_t *pm_freelist_create_ex(void *buffer, size_t size,
+                                            const pm_freelist_options_t *opts, int *error) {
+  int dummy;
+  int &err = error != nullptr ? *error : dummy;
   static const pm_freelist_options_t defaults = PM_FREELIST_OPTIONS_DEFAULT;
   const pm_freelist_options_t &o = opts != nullptr ? *opts : defaults;
   uintptr_t addr = reinterpret_cast<uintptr_t>(buffer);
-  if (buffer == nullptr || (addr & 7) != 0 || !is_pow2(o.align) || o.align < 8 ||
-      size >= (uint64_t{1} << 48))
+  err = PM_ARENA_EINVAL;
+  if (buffer == nullptr || !is_pow2(o.align) || o.align < 8 || size >= (uint64_t{1} << 48))
     return nullptr;
+  if ((addr & 7) != 0) {
+    err = PM_ARENA_EALIGN;
+    return nullptr;
+  }
   uint64_t fl_count = fl_count_for(size);
   // The first payload (block + 8) is aligned in memory; attach checks it stays so.
   uint64_t first = align_addr(addr + header_bytes(fl_count) + 8, o.align) - 8 - addr;
   uint64_t min_block = o.align > 32 ? o.align : 32;
-  if (size < 8 || first + min_block + 8 > size) return nullptr;
+  if (size < 8 || first + min_block + 8 > size) {
+    err = PM_ARENA_ETOOSMALL;
+    return nullptr;
+  }
+  err = PM_ARENA_OK;
   auto *a = static_cast<Arena *>(buffer);
   memset(a, 0, sizeof(Arena));
   a->magic = kMagic;
@@ -356,6 +367,14 @@ PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
   a->salt = (addr * 0xff51afd7ed558ccdull) ^ size;
   a->fl_count = fl_count;
   clear(a);
+  return a;
+}
+
+PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
+                                         const pm_freelist_options_t *opts) {
+  int err;
+  pm_freelist_t *a = pm_freelist_create_ex(buffer, size, opts, &err);
+  if (a == nullptr) errno = EINVAL;
   return a;
 }
 
@@ -450,10 +469,14 @@ PM_API void *pm_freelist_aligned_alloc(pm_freelist_t *a, size_t align, size_t n)
   return base(a) + nb + 8;
 }
 
-PM_API void *pm_freelist_calloc(pm_freelist_t *a, size_t n, int fill) {
+PM_API void *pm_freelist_malloc_fill(pm_freelist_t *a, size_t n, int fill) {
   void *p = pm_freelist_malloc(a, n);
   if (p != nullptr) memset(p, fill, pm_freelist_usable_size(a, p));
   return p;
+}
+
+PM_API void *pm_freelist_calloc(pm_freelist_t *a, size_t n, int fill) {
+  return pm_freelist_malloc_fill(a, n, fill);
 }
 
 PM_API int pm_freelist_dealloc(pm_freelist_t *a, void *ptr) {
@@ -517,6 +540,23 @@ PM_API size_t pm_freelist_usable_size(const pm_freelist_t *a, const void *ptr) {
 
 PM_API void pm_freelist_free_all(pm_freelist_t *a) {
   if (a != nullptr) clear(a);
+}
+
+PM_API size_t pm_freelist_remaining(const pm_freelist_t *a) {
+  return a == nullptr ? 0 : a->free_bytes + (a->limit - a->top);
+}
+
+PM_API size_t pm_freelist_total_allocated(const pm_freelist_t *a) {
+  return a == nullptr ? 0 : a->used_bytes;
+}
+
+PM_API void pm_freelist_detach(pm_freelist_t *) {}
+
+PM_API int pm_freelist_copy_onto(const pm_freelist_t *a, const void *src, size_t src_start,
+                                 void *dst, size_t dst_start, size_t len) {
+  if (a == nullptr) return PM_ARENA_EINVAL;
+  return checked_copy(src, src_start, pm_freelist_usable_size(a, src), dst, dst_start,
+                      pm_freelist_usable_size(a, dst), len);
 }
 
 PM_API void pm_freelist_stats(const pm_freelist_t *a, pm_freelist_stats_t *out) {

@@ -197,6 +197,14 @@ PM_API int pm_pool_dealloc(pm_pool_t *p, void *ptr) {
   return PM_ARENA_OK;
 }
 
+PM_API int pm_pool_copy_onto(const pm_pool_t *p, const void *src, size_t src_start, void *dst,
+                             size_t dst_start, size_t len) {
+  if (p == nullptr) return PM_ARENA_EINVAL;
+  size_t ss = pm_pool_check(p, src) == PM_ARENA_OK ? p->block_size : 0;
+  size_t ds = pm_pool_check(p, dst) == PM_ARENA_OK ? p->block_size : 0;
+  return checked_copy(src, src_start, ss, dst, dst_start, ds, len);
+}
+
 PM_API size_t pm_pool_block_size(const pm_pool_t *p) { return p == nullptr ? 0 : p->block_size; }
 PM_API size_t pm_pool_num_free_blocks(const pm_pool_t *p) { return p == nullptr ? 0 : p->num_free; }
 PM_API size_t pm_pool_num_allocated(const pm_pool_t *p) {

@@ -91,6 +91,34 @@ PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout) {
   return {reinterpret_cast<void *>(p), layout.size};
 }
 
+PM_API pm_allocation_t pm_stack_alloc_zeroed(pm_stack_t *s, pm_layout_t layout) {
+  pm_allocation_t a = pm_stack_alloc(s, layout);
+  if (a.ptr != nullptr) memset(a.ptr, 0, a.size);
+  return a;
+}
+
+PM_API size_t pm_stack_block_size(const pm_stack_t *s, const void *ptr) {
+  if (s == nullptr || ptr == nullptr || s->base == nullptr) return 0;
+  const char *p = static_cast<const char *>(ptr);
+  if (p < s->base || p >= s->base + s->capacity) return 0;
+  size_t target = static_cast<size_t>(p - s->base), end = s->top;
+  for (size_t cur = s->last; cur != 0;) {
+    if (cur == target) return end - cur == 0 ? 0 : end - cur;
+    if (cur < target) return 0;  // below the block that would hold it: not a block start
+    const Header *h = header_of(s, cur);
+    end = h->prev_top;
+    cur = h->prev_last;
+  }
+  return 0;
+}
+
+PM_API int pm_stack_copy_onto(const pm_stack_t *s, const void *src, size_t src_start, void *dst,
+                              size_t dst_start, size_t len) {
+  if (s == nullptr) return PM_ARENA_EINVAL;
+  return checked_copy(src, src_start, pm_stack_block_size(s, src), dst, dst_start,
+                      pm_stack_block_size(s, dst), len);
+}
+
 PM_API int pm_stack_pop(pm_stack_t *s) {
   if (s == nullptr) return PM_ARENA_EINVAL;
   if (s->last == 0) return PM_ARENA_EEMPTY;

@@ -381,7 +381,11 @@ TEST(ArenasFreeList, CApi) {
   EXPECT_EQ(pm_freelist_create(buf, sizeof buf, &o), nullptr);
   pm_freelist_t *owned = pm_freelist_new(1 << 16, nullptr);
   ASSERT_NE(owned, nullptr);
-  EXPECT_NE(pm_freelist_calloc(owned, 10, 0), nullptr);
+  EXPECT_NE(pm_freelist_malloc_fill(owned, 10, 0), nullptr);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_NE(pm_freelist_calloc(owned, 10, 0), nullptr);  // the old name still works
+#pragma GCC diagnostic pop
   pm_freelist_free(owned);
   EXPECT_EQ(pm_freelist_malloc(nullptr, 8), nullptr);
   EXPECT_EQ(pm_freelist_dealloc(nullptr, p), PM_ARENA_EINVAL);

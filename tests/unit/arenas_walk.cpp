@@ -105,7 +105,7 @@ TEST_P(ArenasWalkFreeList, VisitsExactlyTheLiveBlocksThroughChurn) {
     for (int op = 0; op < 60; op++) {
       unsigned pick = rng() % 10;
       if (pick < 5 || live.empty()) {  // malloc (sizes 0 .. 1999, some of them equal)
-        void *p = pick == 0 ? pm_freelist_calloc(fl, rng() % 64, 0xab)
+        void *p = pick == 0 ? pm_freelist_malloc_fill(fl, rng() % 64, 0xab)
                             : pm_freelist_malloc(fl, rng() % 2000);
         if (p != nullptr) live.push_back(p);
       } else if (pick < 8) {  // free: merges with free neighbours when coalescing
