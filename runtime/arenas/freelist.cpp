@@ -20,6 +20,7 @@
 
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
+#include "arenas/poison.hpp"
 
 using namespace pm::arena_detail;
 
@@ -72,6 +73,16 @@ void set_prev_used(Arena *a, uint64_t off, bool used) {
   uint64_t &h = word(a, off);
   h = used ? (h | kPrevUsed) : (h & ~kPrevUsed);
 }
+
+// Under ASan, free space is poisoned except the words the arena itself reads: a free
+// block's header, links (+8, +16) and boundary tag (last word), a quick block's header and
+// link, and the top header.
+void poison_free(const Arena *a, uint64_t b, uint64_t size) {
+  if (size > 32) poison(base(a) + b + 24, size - 32);
+}
+void poison_quick(const Arena *a, uint64_t b, uint64_t size) { poison(base(a) + b + 16, size - 16); }
+void poison_top(const Arena *a) { poison_range(base(a) + a->top + 8, base(a) + a->limit + 8); }
+void unpoison_block(const Arena *a, uint64_t b, uint64_t n) { unpoison(base(a) + b, n); }
 
 unsigned log2_floor(uint64_t x) { return 63u - static_cast<unsigned>(__builtin_clzll(x)); }
 
@@ -148,6 +159,7 @@ void free_region(Arena *a, uint64_t b, uint64_t size, uint64_t prev_used) {
     if (nb == a->top) {  // give it back to the untouched space
       a->top = b;
       write_top(a, prev_used);
+      poison_top(a);
       return;
     }
     uint64_t nh = word(a, nb);
@@ -160,6 +172,7 @@ void free_region(Arena *a, uint64_t b, uint64_t size, uint64_t prev_used) {
   word(a, b) = make(a, b, size, prev_used);
   insert(a, b, size);
   set_prev_used(a, nb, false);
+  poison_free(a, b, size);
 }
 
 bool splittable(const Arena *a, uint64_t have, uint64_t need) {
@@ -201,12 +214,14 @@ int lookup(const Arena *a, const void *ptr, uint64_t *block) {
   uint64_t b = static_cast<uint64_t>(p - base(a)) - 8;
   if ((b - a->first) & (a->align - 1)) return PM_ARENA_ENOTOWNED;
   if (b >= a->top) return PM_ARENA_EDOUBLEFREE;  // freed, then merged into the unused space
+  if (!readable(base(a) + b, 8)) return PM_ARENA_EDOUBLEFREE;  // inside poisoned free space
   uint64_t h = word(a, b), size = bsize(h);
   if ((h & kTagMask) != tag(a, b) || (h & kTop) || size < a->min_block ||
       (size & (a->align - 1)) || size > a->top - b)
     return PM_ARENA_ENOTOWNED;
   if (!(h & kUsed) || (h & kQuick)) return PM_ARENA_EDOUBLEFREE;
-  if (!(word(a, b + size) & kPrevUsed)) return PM_ARENA_ENOTOWNED;
+  if (!readable(base(a) + b + size, 8) || !(word(a, b + size) & kPrevUsed))
+    return PM_ARENA_ENOTOWNED;
   *block = b;
   return PM_ARENA_OK;
 }
@@ -240,6 +255,7 @@ void clear(Arena *a) {
   a->used_count = a->used_bytes = a->free_count = a->free_bytes = 0;
   a->quick_count = 0;
   memset(a->quick, 0, sizeof a->quick);
+  poison_top(a);
 }
 
 // The quick list for blocks of `size` bytes, or -1 when they do not go on one.
@@ -255,6 +271,7 @@ bool quick_push(Arena *a, uint64_t b) {
   if (bin < 0) return false;
   word(a, b) = h | kQuick;
   word(a, b + 8) = a->quick[bin];
+  poison_quick(a, b, size);
   a->quick[bin] = b;
   a->quick_count++;
   a->used_count--;
@@ -270,6 +287,7 @@ uint64_t quick_pop(Arena *a, uint64_t need) {
   if (bin < 0 || a->quick[bin] == 0) return 0;
   uint64_t b = a->quick[bin];
   a->quick[bin] = word(a, b + 8);
+  unpoison_block(a, b, need);
   word(a, b) &= ~kQuick;
   a->quick_count--;
   a->used_count++;
@@ -289,6 +307,7 @@ bool quick_take(Arena *a, uint64_t b) {
   for (uint64_t *link = &a->quick[bin]; *link != 0; link = &word(a, *link + 8)) {
     if (*link != b) continue;
     *link = word(a, b + 8);
+    unpoison_block(a, b, size);
     word(a, b) &= ~kQuick;
     a->quick_count--;
     a->used_count++;
@@ -402,11 +421,23 @@ PM_API pm_freelist_t *pm_freelist_attach(void *buffer, size_t size) {
       a->top > a->limit || ((a->top - a->first) & (a->align - 1)) ||
       ((addr + a->first + 8) & (a->align - 1)) != 0)
     return nullptr;
+#if PM_ARENAS_ASAN
+  // A copied or handed-over buffer: poison its free space again, block by block.
+  for (uint64_t b = a->first; b < a->top;) {
+    uint64_t h = word(a, b), size = bsize(h);
+    if (size < a->min_block || size > a->top - b) break;  // damaged: leave the rest readable
+    if (h & kQuick) poison_quick(a, b, size);
+    else if (!(h & kUsed)) poison_free(a, b, size);
+    b += size;
+  }
+  poison_top(a);
+#endif
   return a;
 }
 
 PM_API void pm_freelist_free(pm_freelist_t *fl) {
   if (fl == nullptr || !(fl->flags & kOwned)) return;
+  unpoison(fl, fl->size);
   fl->magic = 0;
   pm_free(fl);
 }
@@ -429,9 +460,11 @@ PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
   }
   if (b != 0) {
     remove(a, b, bsize(word(a, b)));
+    unpoison_block(a, b, bsize(word(a, b)));
     use_block(a, b, bsize(word(a, b)), need);
   } else if (need <= a->limit - a->top) {  // carve from the untouched space
     b = a->top;
+    unpoison_block(a, b, need + 8);
     word(a, b) = make(a, b, need, kUsed | (word(a, b) & kPrevUsed));
     a->top += need;
     write_top(a, kPrevUsed);
@@ -507,6 +540,7 @@ PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
     return ptr;
   }
   if (nb == a->top && need - size <= a->limit - a->top) {  // grow into the untouched space
+    unpoison_block(a, nb, need - size + 8);
     word(a, b) = make(a, b, need, kUsed | prev_used);
     a->top = b + need;
     write_top(a, kPrevUsed);
@@ -521,6 +555,7 @@ PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
   if (nb != a->top && !(nh & kUsed) && size + bsize(nh) >= need) {  // absorb a free neighbour
     uint64_t total = size + bsize(nh);
     remove(a, nb, bsize(nh));
+    unpoison_block(a, nb, bsize(nh));
     total = settle_used(a, b, total, need, prev_used);
     a->used_bytes += total - size;
     return ptr;
@@ -550,7 +585,9 @@ PM_API size_t pm_freelist_total_allocated(const pm_freelist_t *a) {
   return a == nullptr ? 0 : a->used_bytes;
 }
 
-PM_API void pm_freelist_detach(pm_freelist_t *) {}
+PM_API void pm_freelist_detach(pm_freelist_t *a) {
+  if (a != nullptr) unpoison(a, a->size);
+}
 
 PM_API int pm_freelist_copy_onto(const pm_freelist_t *a, const void *src, size_t src_start,
                                  void *dst, size_t dst_start, size_t len) {

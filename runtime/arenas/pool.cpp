@@ -5,6 +5,7 @@
 
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
+#include "arenas/poison.hpp"
 
 using namespace pm::arena_detail;
 
@@ -50,6 +51,7 @@ bool add_slab(pm_pool_t *p, size_t nblocks) {
   s->begin = reinterpret_cast<char *>(s) + head;
   s->end = s->begin + blocks;
   s->nblocks = s->nfree = nblocks;
+  poison(s->begin, blocks);
   s->in_avail = 1;
   s->next = p->slabs;
   p->slabs = s;
@@ -117,6 +119,7 @@ PM_API void pm_pool_destroy(pm_pool_t *p) {
   if (p == nullptr) return;
   for (pm_pool_slab *s = p->slabs; s != nullptr;) {
     pm_pool_slab *next = s->next;
+    unpoison(s->begin, static_cast<size_t>(s->end - s->begin));
     pm_free(s);
     s = next;
   }
@@ -158,11 +161,13 @@ PM_API void *pm_pool_alloc(pm_pool_t *p) {
   size_t i;
   if (s->free != nullptr) {
     b = static_cast<char *>(s->free);
+    unpoison(b, p->block_size);
     memcpy(&s->free, b, sizeof(void *));
     i = block_index(p, static_cast<size_t>(b - s->begin));
   } else {
     i = s->fresh++;
     b = s->begin + i * p->block_size;
+    unpoison(b, p->block_size);
   }
   s->bits[i / 64] |= uint64_t{1} << (i % 64);
   if (--s->nfree == 0) {
@@ -186,6 +191,7 @@ PM_API int pm_pool_dealloc(pm_pool_t *p, void *ptr) {
   if (rc != PM_ARENA_OK) return rc;
   s->bits[i / 64] &= ~(uint64_t{1} << (i % 64));
   memcpy(ptr, &s->free, sizeof(void *));
+  poison(ptr, p->block_size);
   s->free = ptr;
   s->nfree++;
   p->num_free++;

@@ -4,6 +4,7 @@
 
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
+#include "arenas/poison.hpp"
 
 using namespace pm::arena_detail;
 
@@ -47,11 +48,13 @@ PM_API int pm_stack_init(pm_stack_t *s, void *buffer, size_t capacity) {
   }
   s->base = static_cast<char *>(buffer);
   s->capacity = capacity;
+  poison(s->base, capacity);
   return PM_ARENA_OK;
 }
 
 PM_API void pm_stack_destroy(pm_stack_t *s) {
   if (s == nullptr) return;
+  unpoison(s->base, s->capacity);
   if (s->flags & kOwned) pm_free(s->base);
   memset(s, 0, sizeof *s);
 }
@@ -82,6 +85,7 @@ PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout) {
   if (p < start) return {nullptr, 0};
   size_t off = p - base;
   if (off > s->capacity || layout.size > s->capacity - off) return {nullptr, 0};
+  unpoison_range(s->base + s->top, s->base + off + layout.size);
   Header *h = header_of(s, off);
   h->prev_top = s->top;
   h->prev_last = s->last;
@@ -123,9 +127,11 @@ PM_API int pm_stack_pop(pm_stack_t *s) {
   if (s == nullptr) return PM_ARENA_EINVAL;
   if (s->last == 0) return PM_ARENA_EEMPTY;
   const Header *h = header_of(s, s->last);
+  size_t old_top = s->top;
   s->top = h->prev_top;
   s->last = h->prev_last;
   s->count--;
+  poison_range(s->base + s->top, s->base + old_top);
   return PM_ARENA_OK;
 }
 
@@ -141,6 +147,7 @@ PM_API int pm_stack_dealloc(pm_stack_t *s, void *ptr) {
 
 PM_API void pm_stack_reset(pm_stack_t *s) {
   if (s == nullptr) return;
+  poison(s->base, s->top);
   s->top = 0;
   s->last = 0;
   s->count = 0;
