@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Ratios of the arena benchmarks (make bench-arenas): best of the repetitions of each
+"""Ratios of the arena benchmarks (make bench-arenas): best CPU time of the repetitions of each
 benchmark, then arena / malloc and arena / the std::pmr resource, per pattern."""
 import json
 import sys
@@ -29,7 +29,7 @@ def main(path):
         if b.get("run_type") == "aggregate":
             continue
         name = b.get("run_name", b["name"])
-        t = b["real_time"]
+        t = b["cpu_time"]
         best[name] = min(best.get(name, t), t)
     print(f"{'pattern':44} {'arena/malloc':>12} {'arena/pmr':>10}  target")
     for title, arena, malloc, pmr, target in PATTERNS:

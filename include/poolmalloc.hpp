@@ -477,7 +477,6 @@ class StackArena : public detail::TypedOps<StackArena> {
         h[1] = s_.last;
         s_.top = off + l.size;
         s_.last = off;
-        s_.count++;
         return Allocation{reinterpret_cast<void *>(p), l.size};
       }
     }
@@ -505,7 +504,6 @@ class StackArena : public detail::TypedOps<StackArena> {
       const auto *h = reinterpret_cast<const std::size_t *>(s_.base + s_.last) - 2;
       s_.top = h[0];
       s_.last = h[1];
-      s_.count--;
       return true;
     }
 #endif

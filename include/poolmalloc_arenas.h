@@ -186,7 +186,6 @@ typedef struct pm_stack {
   size_t capacity;
   size_t top;   /* offset of the first free byte */
   size_t last;  /* offset of the most recent block, or 0 when empty */
-  size_t count;
   unsigned flags;
 } pm_stack_t;
 
@@ -207,6 +206,7 @@ PM_API int pm_stack_pop(pm_stack_t *s);
 PM_API int pm_stack_dealloc(pm_stack_t *s, void *ptr);
 PM_API void pm_stack_reset(pm_stack_t *s);
 PM_API size_t pm_stack_remaining(const pm_stack_t *s);
+/* Live blocks: a walk down the blocks, O(count) (push and pop keep no counter). */
 PM_API size_t pm_stack_count(const pm_stack_t *s);
 /* The live block that starts at ptr: its requested size, or 0 (not a live block). */
 PM_API size_t pm_stack_block_size(const pm_stack_t *s, const void *ptr);

@@ -91,7 +91,6 @@ PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout) {
   h->prev_last = s->last;
   s->top = off + layout.size;
   s->last = off;
-  s->count++;
   return {reinterpret_cast<void *>(p), layout.size};
 }
 
@@ -130,7 +129,6 @@ PM_API int pm_stack_pop(pm_stack_t *s) {
   size_t old_top = s->top;
   s->top = h->prev_top;
   s->last = h->prev_last;
-  s->count--;
   poison_range(s->base + s->top, s->base + old_top);
   return PM_ARENA_OK;
 }
@@ -150,13 +148,17 @@ PM_API void pm_stack_reset(pm_stack_t *s) {
   poison(s->base, s->top);
   s->top = 0;
   s->last = 0;
-  s->count = 0;
 }
 
 PM_API size_t pm_stack_remaining(const pm_stack_t *s) {
   return s == nullptr ? 0 : s->capacity - s->top;
 }
 
-PM_API size_t pm_stack_count(const pm_stack_t *s) { return s == nullptr ? 0 : s->count; }
+PM_API size_t pm_stack_count(const pm_stack_t *s) {
+  if (s == nullptr) return 0;
+  size_t n = 0;
+  for (size_t cur = s->last; cur != 0 && n <= s->capacity; n++) cur = header_of(s, cur)->prev_last;
+  return n;
+}
 
 }  // extern "C"
