@@ -268,11 +268,13 @@ class BumpOps : public detail::TypedOps<D> {
   Allocation alloc(Layout l) noexcept {
     pm_bump_t *b = h();
 #if !PM_ARENAS_ASAN
-    if (b != nullptr && Layout::is_pow2(l.align)) {
+    // Alignments up to 4 KiB and sizes up to max_alloc_size (constants at most call sites)
+    // keep padding + size from overflowing, so one comparison checks the room.
+    if (b != nullptr && Layout::is_pow2(l.align) && l.align <= 4096 && l.size <= max_alloc_size) {
       auto cur = reinterpret_cast<std::uintptr_t>(b->cur);
       auto end = reinterpret_cast<std::uintptr_t>(b->end);
       std::uintptr_t p = (cur + (l.align - 1)) & ~static_cast<std::uintptr_t>(l.align - 1);
-      if (cur != 0 && p >= cur && p <= end && l.size <= end - p) {
+      if (cur != 0 && (p - cur) + l.size <= end - cur) {
         b->cur = reinterpret_cast<char *>(p + l.size);
         return Allocation{reinterpret_cast<void *>(p), l.size};
       }
