@@ -9,6 +9,10 @@
 #ifndef POOLMALLOC_HPP
 #define POOLMALLOC_HPP
 
+#if !defined(__cplusplus) || __cplusplus < 202002L
+#error "poolmalloc.hpp needs C++20 (compile with -std=c++20 or later); from C or older C++, use the C API in poolmalloc.h"
+#else  // the rest is C++20
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
@@ -19,8 +23,10 @@
 #include <memory_resource>
 #include <new>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -153,12 +159,89 @@ inline Allocation realloc(void *ptr, Layout old_layout, Layout new_layout) noexc
 // Bounds-checked copy between two live blocks of the global heap (overlap allowed).
 // Throws std::invalid_argument when a pointer is not a heap block, std::out_of_range when a
 // range leaves its block (pm_usable_size).
+namespace detail {
+inline void copy_result(int rc) {
+  if (rc == PM_ARENA_ERANGE) throw std::out_of_range("pm::copy_onto: range outside the block");
+  if (rc != PM_ARENA_OK) throw std::invalid_argument("pm::copy_onto: not a live block");
+}
+}  // namespace detail
+
 inline void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
                       std::size_t len) {
-  int rc = pm_copy_onto(src, src_start, dst, dst_start, len);
-  if (rc == PM_ARENA_ERANGE) throw std::out_of_range("pm::copy_onto: range outside the block");
-  if (rc != PM_ARENA_OK) throw std::invalid_argument("pm::copy_onto: not a heap block");
+  detail::copy_result(pm_copy_onto(src, src_start, dst, dst_start, len));
 }
+
+namespace detail {
+// Typed helpers every arena has, over its alloc(Layout) and dealloc(ptr, Layout), and
+// holds(ptr): whether ptr is a block the arena may destroy now.
+template <class D>
+class TypedOps {
+ public:
+  // Space for n uninitialised T, or nullptr.
+  template <class T>
+  T *alloc_array(std::size_t n) noexcept {
+    auto l = Layout::array_of<T>(n);
+    return l ? static_cast<T *>(self().alloc(*l).ptr) : nullptr;
+  }
+  // The same as a span of n elements (empty on failure).
+  template <class T>
+  std::span<T> malloc_as(std::size_t n) noexcept {
+    T *p = alloc_array<T>(n);
+    return p != nullptr ? std::span<T>(p, n) : std::span<T>();
+  }
+  // A copy of a contiguous range of trivially copyable elements (empty span on failure).
+  template <std::ranges::contiguous_range R>
+  auto alloc_copy(const R &src) noexcept
+      -> std::span<std::remove_cv_t<std::ranges::range_value_t<R>>> {
+    using T = std::remove_cv_t<std::ranges::range_value_t<R>>;
+    static_assert(std::is_trivially_copyable_v<T>, "alloc_copy copies trivially copyable types");
+    auto n = static_cast<std::size_t>(std::ranges::size(src));
+    T *p = alloc_array<T>(n == 0 ? 1 : n);
+    if (p == nullptr) return {};
+    if (n != 0) std::memcpy(p, std::ranges::data(src), n * sizeof(T));
+    return std::span<T>(p, n);
+  }
+  // A NUL-terminated copy of s; the view excludes the NUL (empty, data() null, on failure).
+  std::string_view alloc_str(std::string_view s) noexcept {
+    if (s.size() >= max_alloc_size) return {};
+    char *p = static_cast<char *>(self().alloc(Layout{s.size() + 1, 1}).ptr);
+    if (p == nullptr) return {};
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    return std::string_view(p, s.size());
+  }
+  // Constructs a T in the arena; nullptr when it is exhausted. If the constructor throws,
+  // the memory goes back (where the arena can take it back) and the exception propagates.
+  template <class T, class... Args>
+  T *create(Args &&...args) {
+    void *p = self().alloc(Layout::of<T>()).ptr;
+    if (p == nullptr) return nullptr;
+    struct Guard {
+      D *arena;
+      void *block;
+      ~Guard() {
+        if (block != nullptr) (void)arena->dealloc(block, Layout::of<T>());
+      }
+    } guard{&self(), p};
+    T *obj = ::new (p) T(std::forward<Args>(args)...);
+    guard.block = nullptr;
+    return obj;
+  }
+  // Runs ~T and gives the memory back where the arena can (a bump arena only for its most
+  // recent block). false, and no destructor runs, for a pointer that is not a block the
+  // arena holds (a stack arena: not its top block).
+  template <class T>
+  [[nodiscard]] bool destroy(T *obj) noexcept(std::is_nothrow_destructible_v<T>) {
+    if (obj == nullptr || !self().holds(obj)) return false;
+    obj->~T();
+    (void)self().dealloc(obj, Layout::of<T>());
+    return true;
+  }
+
+ private:
+  D &self() noexcept { return static_cast<D &>(*this); }
+};
+}  // namespace detail
 
 // ---- bump arena --------------------------------------------------------------------------
 using BumpMark = pm_bump_mark_t;
@@ -167,7 +250,7 @@ using BumpMark = pm_bump_mark_t;
 class BumpScope {
  public:
   explicit BumpScope(pm_bump_t *b) noexcept : b_(b), mark_(pm_bump_mark(b)) {}
-  ~BumpScope() { pm_bump_rewind(b_, mark_); }
+  ~BumpScope() { (void)pm_bump_rewind(b_, mark_); }
   BumpScope(const BumpScope &) = delete;
   BumpScope &operator=(const BumpScope &) = delete;
 
@@ -179,20 +262,24 @@ class BumpScope {
 // The operations of a bump arena, shared by the owning BumpArena, the non-owning BumpRef
 // and ScratchScope. D provides handle().
 template <class D>
-class BumpOps {
+class BumpOps : public detail::TypedOps<D> {
  public:
   // O(1): the pointer moves up; the slow path (a new chunk) is out of line.
   Allocation alloc(Layout l) noexcept {
     pm_bump_t *b = h();
-    if (b != nullptr && Layout::is_pow2(l.align)) {
+#if !PM_ARENAS_ASAN
+    // Alignments up to 4 KiB and sizes up to max_alloc_size (constants at most call sites)
+    // keep padding + size from overflowing, so one comparison checks the room.
+    if (b != nullptr && Layout::is_pow2(l.align) && l.align <= 4096 && l.size <= max_alloc_size) {
       auto cur = reinterpret_cast<std::uintptr_t>(b->cur);
       auto end = reinterpret_cast<std::uintptr_t>(b->end);
       std::uintptr_t p = (cur + (l.align - 1)) & ~static_cast<std::uintptr_t>(l.align - 1);
-      if (cur != 0 && p >= cur && p <= end && l.size <= end - p) {
+      if (cur != 0 && (p - cur) + l.size <= end - cur) {
         b->cur = reinterpret_cast<char *>(p + l.size);
         return Allocation{reinterpret_cast<void *>(p), l.size};
       }
     }
+#endif
     return pm_bump_alloc(b, l);
   }
   Allocation alloc_zeroed(Layout l) noexcept {
@@ -200,14 +287,21 @@ class BumpOps {
     if (a.ptr != nullptr) std::memset(a.ptr, 0, a.size);
     return a;
   }
-  // Space for n uninitialised T, or nullptr.
-  template <class T>
-  T *alloc_array(std::size_t n) noexcept {
-    auto l = Layout::array_of<T>(n);
-    return l ? static_cast<T *>(alloc(*l).ptr) : nullptr;
-  }
+  // A bump arena cannot tell its blocks apart: destroy() runs the destructor of any object.
+  bool holds(const void *p) const noexcept { return p != nullptr; }
   // Gives the block back only when it is the most recent one (true); otherwise a no-op.
-  bool dealloc(void *p, Layout l) noexcept { return pm_bump_dealloc(h(), p, l.size) != 0; }
+  [[nodiscard]] bool dealloc(void *p, Layout l) noexcept {
+#if !PM_ARENAS_ASAN
+    pm_bump_t *b = h();
+    char *c = static_cast<char *>(p);
+    if (b != nullptr && c != nullptr && c >= b->begin && c <= b->cur &&
+        static_cast<std::size_t>(b->cur - c) == l.size) {
+      b->cur = c;
+      return true;
+    }
+#endif
+    return pm_bump_dealloc(h(), p, l.size) != 0;
+  }
   // Frees everything; keeps the first region and the largest chunk, gives the rest back.
   void reset() noexcept { pm_bump_reset(h()); }
   std::size_t remaining() const noexcept { return pm_bump_remaining(h()); }
@@ -215,7 +309,7 @@ class BumpOps {
   std::size_t capacity() const noexcept { return pm_bump_capacity(h()); }
   BumpMark mark() const noexcept { return pm_bump_mark(h()); }
   // false (and nothing changes) when the mark is above the current position.
-  bool rewind(BumpMark m) noexcept { return pm_bump_rewind(h(), m) == PM_ARENA_OK; }
+  [[nodiscard]] bool rewind(BumpMark m) noexcept { return pm_bump_rewind(h(), m) == PM_ARENA_OK; }
   [[nodiscard]] BumpScope scope() noexcept { return BumpScope(h()); }
   // f(begin, size) for the used range of each region, in order of use (pm_bump_walk).
   template <WalkVisitor F>
@@ -316,6 +410,7 @@ class ScratchScope : public BumpOps<ScratchScope> {
   // null (and every alloc fails) only when all the thread's scratch arenas conflict.
   pm_bump_t *handle() const noexcept { return s_.arena; }
   BumpRef arena() const noexcept { return BumpRef(s_.arena); }
+  operator BumpRef() const noexcept { return BumpRef(s_.arena); }
   explicit operator bool() const noexcept { return s_.arena != nullptr; }
 
  private:
@@ -340,7 +435,7 @@ template <class... Arenas>
 }
 
 // ---- stack arena -------------------------------------------------------------------------
-class StackArena {
+class StackArena : public detail::TypedOps<StackArena> {
  public:
   explicit StackArena(std::size_t capacity) noexcept {
     ok_ = pm_stack_init(&s_, nullptr, capacity) == PM_ARENA_OK;
@@ -368,13 +463,57 @@ class StackArena {
   StackArena(const StackArena &) = delete;
   StackArena &operator=(const StackArena &) = delete;
 
-  // Each block also costs a 16-byte header.
-  Allocation alloc(Layout l) noexcept { return pm_stack_alloc(&s_, l); }
+  // Each block also costs a 16-byte header (the previous top and the previous block, as
+  // pm_stack_alloc writes it: the fast path here is the same code over the same state).
+  Allocation alloc(Layout l) noexcept {
+#if !PM_ARENAS_ASAN
+    if (Layout::is_pow2(l.align) && s_.base != nullptr) {
+      auto base = reinterpret_cast<std::uintptr_t>(s_.base);
+      std::uintptr_t start = base + s_.top + 2 * sizeof(std::size_t);
+      std::size_t a = l.align > alignof(std::size_t) ? l.align : alignof(std::size_t);
+      std::uintptr_t p = (start + (a - 1)) & ~static_cast<std::uintptr_t>(a - 1);
+      std::size_t off = p - base;
+      if (p >= start && off <= s_.capacity && l.size <= s_.capacity - off) {
+        auto *h = reinterpret_cast<std::size_t *>(p) - 2;
+        h[0] = s_.top;
+        h[1] = s_.last;
+        s_.top = off + l.size;
+        s_.last = off;
+        return Allocation{reinterpret_cast<void *>(p), l.size};
+      }
+    }
+#endif
+    return pm_stack_alloc(&s_, l);
+  }
+  Allocation alloc_zeroed(Layout l) noexcept {
+    Allocation a = alloc(l);
+    if (a.ptr != nullptr) std::memset(a.ptr, 0, a.size);
+    return a;
+  }
+  // Only the top block may be destroyed (LIFO).
+  bool holds(const void *p) const noexcept {
+    return p != nullptr && s_.last != 0 && p == s_.base + s_.last;
+  }
+  // Bounds-checked copy between two live blocks of this stack (their requested sizes).
+  void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
+                 std::size_t len) const {
+    detail::copy_result(pm_stack_copy_onto(&s_, src, src_start, dst, dst_start, len));
+  }
   // Frees the most recent block; false when empty.
-  bool pop() noexcept { return pm_stack_pop(&s_) == PM_ARENA_OK; }
+  [[nodiscard]] bool pop() noexcept {
+#if !PM_ARENAS_ASAN
+    if (s_.last != 0) {
+      const auto *h = reinterpret_cast<const std::size_t *>(s_.base + s_.last) - 2;
+      s_.top = h[0];
+      s_.last = h[1];
+      return true;
+    }
+#endif
+    return pm_stack_pop(&s_) == PM_ARENA_OK;
+  }
   // Frees p if it is the most recent block; false (nothing freed) otherwise.
-  bool dealloc(void *p) noexcept { return pm_stack_dealloc(&s_, p) == PM_ARENA_OK; }
-  bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
+  [[nodiscard]] bool dealloc(void *p) noexcept { return pm_stack_dealloc(&s_, p) == PM_ARENA_OK; }
+  [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
   void reset() noexcept { pm_stack_reset(&s_); }
   std::size_t remaining() const noexcept { return pm_stack_remaining(&s_); }
   std::size_t count() const noexcept { return pm_stack_count(&s_); }
@@ -399,7 +538,7 @@ struct PoolOptions {
   std::size_t max_blocks = 0;  // with grow: the most blocks in all (0: no limit)
 };
 
-class Pool {
+class Pool : public detail::TypedOps<Pool> {
  public:
   Pool(std::size_t block_size, std::size_t block_count, PoolOptions o = {}) noexcept {
     pm_pool_options_t c{o.align, o.grow ? 1 : 0, o.max_blocks};
@@ -423,19 +562,67 @@ class Pool {
   Pool(const Pool &) = delete;
   Pool &operator=(const Pool &) = delete;
 
-  // O(1); nullptr when every block is taken (and growth is off or failed).
-  void *alloc() noexcept { return pm_pool_alloc(&p_); }
+  // O(1); nullptr when every block is taken (and growth is off or failed). Inline while
+  // the slab at hand keeps a second free block; pm_pool_alloc does the rest.
+  void *alloc() noexcept {
+#if !PM_ARENAS_ASAN
+    pm_pool_slab_t *s = p_.avail;
+    if (s != nullptr && s->nfree > 1 && p_.div_magic != 0) {
+      char *b;
+      std::size_t i;
+      if (s->free != nullptr) {
+        b = static_cast<char *>(s->free);
+        std::memcpy(&s->free, b, sizeof(void *));
+        i = index(static_cast<std::size_t>(b - s->begin));
+      } else {
+        i = s->fresh++;
+        b = s->begin + i * p_.block_size;
+      }
+      s->bits[i / 64] |= std::uint64_t{1} << (i % 64);
+      s->nfree--;
+      p_.num_free--;
+      return b;
+    }
+#endif
+    return pm_pool_alloc(&p_);
+  }
   // A block when the layout fits one (size <= block_size, align <= alignment()).
   Allocation alloc(Layout l) noexcept {
     if (l.size > p_.block_size || l.align > p_.align || !Layout::is_pow2(l.align)) return {};
     void *p = alloc();
     return Allocation{p, p != nullptr ? p_.block_size : 0};
   }
-  // false (nothing freed) for a foreign pointer or a block that is already free.
-  bool dealloc(void *p) noexcept { return pm_pool_dealloc(&p_, p) == PM_ARENA_OK; }
-  bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
+  // false (nothing freed) for a foreign pointer or a block that is already free. Inline for
+  // a block of the newest slab (the only one unless the pool grew) with the same checks.
+  [[nodiscard]] bool dealloc(void *p) noexcept {
+#if !PM_ARENAS_ASAN
+    pm_pool_slab_t *s = p_.slabs;
+    char *c = static_cast<char *>(p);
+    if (s != nullptr && c >= s->begin && c < s->end && s->in_avail && p_.div_magic != 0) {
+      auto off = static_cast<std::size_t>(c - s->begin);
+      std::size_t i = index(off);
+      std::uint64_t bit = std::uint64_t{1} << (i % 64);
+      if (i * p_.block_size == off && i < s->fresh && (s->bits[i / 64] & bit)) {
+        s->bits[i / 64] &= ~bit;
+        std::memcpy(c, &s->free, sizeof(void *));
+        s->free = c;
+        s->nfree++;
+        p_.num_free++;
+        return true;
+      }
+    }
+#endif
+    return pm_pool_dealloc(&p_, p) == PM_ARENA_OK;
+  }
+  [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
   // true when p is a live block of this pool.
   bool owns(const void *p) const noexcept { return pm_pool_check(&p_, p) == PM_ARENA_OK; }
+  bool holds(const void *p) const noexcept { return owns(p); }
+  // Bounds-checked copy between two live blocks of this pool (the block size).
+  void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
+                 std::size_t len) const {
+    detail::copy_result(pm_pool_copy_onto(&p_, src, src_start, dst, dst_start, len));
+  }
   std::size_t block_size() const noexcept { return p_.block_size; }
   std::size_t alignment() const noexcept { return p_.align; }
   std::size_t num_free_blocks() const noexcept { return pm_pool_num_free_blocks(&p_); }
@@ -451,6 +638,9 @@ class Pool {
   pm_pool_t *handle() noexcept { return &p_; }
 
  private:
+  std::size_t index(std::size_t off) const noexcept {
+    return static_cast<std::size_t>((static_cast<unsigned __int128>(off) * p_.div_magic) >> 64);
+  }
   pm_pool_t p_{};
   bool ok_ = false;
 };
@@ -473,7 +663,7 @@ class ObjectPool {
       Pool *pool;
       void *block;
       ~Guard() {
-        if (block != nullptr) pool->dealloc(block);
+        if (block != nullptr) (void)pool->dealloc(block);
       }
     } guard{&pool_, p};
     T *obj = ::new (p) T(std::forward<Args>(args)...);
@@ -481,7 +671,7 @@ class ObjectPool {
     return obj;
   }
   // false (and no destructor runs) for a pointer that is not a live object of this pool.
-  bool destroy(T *obj) noexcept(std::is_nothrow_destructible_v<T>) {
+  [[nodiscard]] bool destroy(T *obj) noexcept(std::is_nothrow_destructible_v<T>) {
     if (!pool_.owns(obj)) return false;
     obj->~T();
     return pool_.dealloc(obj);
@@ -501,10 +691,11 @@ struct FreeListOptions {
   bool coalesce = true;       // merge freed blocks with free neighbours
   bool split = true;          // split bigger blocks ...
   std::size_t min_split = 0;  // ... when at least this much is left (0: the smallest block)
+  bool quick = true;          // exact-size quick lists for freed blocks up to 64 * align
 };
 using FreeListStats = pm_freelist_stats_t;
 
-class FreeListArena {
+class FreeListArena : public detail::TypedOps<FreeListArena> {
  public:
   using Options = FreeListOptions;
   FreeListArena() noexcept = default;  // no arena (valid() is false)
@@ -528,6 +719,7 @@ class FreeListArena {
   // Lets go of the buffer, state and blocks intact, for attach(); this object is empty after.
   std::span<std::byte> detach() noexcept {
     std::span<std::byte> b = buffer();
+    pm_freelist_detach(a_);
     a_ = nullptr;
     owned_ = false;
     return b;
@@ -550,12 +742,15 @@ class FreeListArena {
 
   void *malloc(std::size_t size) noexcept { return pm_freelist_malloc(a_, size); }
   // Fills the whole usable size with the byte `fill`.
-  void *calloc(std::size_t size, int fill = 0) noexcept { return pm_freelist_calloc(a_, size, fill); }
+  void *malloc_fill(std::size_t size, int fill) noexcept {
+    return pm_freelist_malloc_fill(a_, size, fill);
+  }
+  void *calloc(std::size_t size, int fill = 0) noexcept { return malloc_fill(size, fill); }
   // C semantics: null ptr allocates; size 0 frees and gives null; on failure null and the
   // old block is kept.
   void *realloc(void *ptr, std::size_t size) noexcept { return pm_freelist_realloc(a_, ptr, size); }
   // false for a pointer this arena does not own or a block already free (nothing freed).
-  bool free(void *ptr) noexcept { return pm_freelist_dealloc(a_, ptr) == PM_ARENA_OK; }
+  [[nodiscard]] bool free(void *ptr) noexcept { return pm_freelist_dealloc(a_, ptr) == PM_ARENA_OK; }
   void free_all() noexcept { pm_freelist_free_all(a_); }
   FreeListStats stats() const noexcept {
     FreeListStats s;
@@ -564,24 +759,26 @@ class FreeListArena {
   }
   std::size_t usable_size(const void *p) const noexcept { return pm_freelist_usable_size(a_, p); }
   std::size_t alignment() const noexcept { return pm_freelist_align(a_); }
+  // Bytes still available (free blocks and untouched space) and in live blocks.
+  std::size_t remaining() const noexcept { return pm_freelist_remaining(a_); }
+  std::size_t total_allocated() const noexcept { return pm_freelist_total_allocated(a_); }
+  bool holds(const void *p) const noexcept { return usable_size(p) != 0; }
+  // Bounds-checked copy between two live blocks of this arena (their usable sizes).
+  void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
+                 std::size_t len) const {
+    detail::copy_result(pm_freelist_copy_onto(a_, src, src_start, dst, dst_start, len));
+  }
   // f(ptr, usable_size(ptr)) for each live block, in address order (pm_freelist_walk).
   template <WalkVisitor F>
   int walk(F &&f) const {
     return detail::walk(static_cast<const pm_freelist_t *>(a_), pm_freelist_walk, f);
   }
 
-  // Typed views: n elements of T (a trivially copyable type, alignof(T) <= alignment()), or
-  // an empty span on failure.
-  template <class T>
-  std::span<T> malloc_as(std::size_t n) noexcept {
-    static_assert(std::is_trivially_copyable_v<T>, "typed views hold trivially copyable types");
-    if (alignof(T) > alignment() || n > max_alloc_size / sizeof(T)) return {};
-    void *p = malloc(n * sizeof(T));
-    return p != nullptr ? std::span<T>(static_cast<T *>(p), n) : std::span<T>();
-  }
+  // Typed views (malloc_as<T>(n) comes with every arena): calloc_as fills each element.
   template <class T>
   std::span<T> calloc_as(std::size_t n, const T &fill = T{}) noexcept {
-    std::span<T> s = malloc_as<T>(n);
+    static_assert(std::is_trivially_copyable_v<T>, "typed views hold trivially copyable types");
+    std::span<T> s = this->malloc_as<T>(n);
     std::fill(s.begin(), s.end(), fill);
     return s;
   }
@@ -595,13 +792,17 @@ class FreeListArena {
     return p != nullptr ? std::span<T>(static_cast<T *>(p), n) : std::span<T>();
   }
 
-  // Arena interface for the adapters: alignments above alignment() fail.
+  // Any power-of-two alignment (above alignment() the block is carved with a leading gap
+  // that is freed again).
+  void *aligned_alloc(std::size_t align, std::size_t size) noexcept {
+    return pm_freelist_aligned_alloc(a_, align, size);
+  }
+  // Arena interface for the adapters: any power-of-two alignment.
   Allocation alloc(Layout l) noexcept {
-    if (!Layout::is_pow2(l.align) || l.align > alignment()) return {};
-    void *p = malloc(l.size);
+    void *p = aligned_alloc(l.align, l.size);
     return Allocation{p, p != nullptr ? usable_size(p) : 0};
   }
-  bool dealloc(void *p, Layout) noexcept { return free(p); }
+  [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return free(p); }
 
   std::span<std::byte> buffer() const noexcept {
     return a_ == nullptr ? std::span<std::byte>()
@@ -615,7 +816,8 @@ class FreeListArena {
  private:
   FreeListArena(pm_freelist_t *a, bool owned) noexcept : a_(a), owned_(owned) {}
   static pm_freelist_options_t c_options(const Options &o) noexcept {
-    return pm_freelist_options_t{o.align, o.coalesce ? 1 : 0, o.split ? 1 : 0, o.min_split};
+    return pm_freelist_options_t{o.align, o.coalesce ? 1 : 0, o.split ? 1 : 0, o.min_split,
+                                 o.quick ? 1 : 0};
   }
   // The temporary lives to the end of the full expression that passes it on.
   static const pm_freelist_options_t *addr(const pm_freelist_options_t &c) noexcept { return &c; }
@@ -661,7 +863,9 @@ class ArenaAllocator {
     if (r.ptr == nullptr) throw std::bad_alloc();
     return static_cast<T *>(r.ptr);
   }
-  void deallocate(T *p, std::size_t n) noexcept { a_->dealloc(p, Layout{n * sizeof(T), alignof(T)}); }
+  void deallocate(T *p, std::size_t n) noexcept {
+    (void)a_->dealloc(p, Layout{n * sizeof(T), alignof(T)});
+  }
   ArenaAllocator select_on_container_copy_construction() const noexcept { return *this; }
 
   A &arena() const noexcept { return *a_; }
@@ -689,7 +893,7 @@ class ArenaResource final : public std::pmr::memory_resource {
     return r.ptr;
   }
   void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
-    a_->dealloc(p, Layout{bytes, align});
+    (void)a_->dealloc(p, Layout{bytes, align});
   }
   bool do_is_equal(const std::pmr::memory_resource &o) const noexcept override {
     return this == &o;
@@ -697,13 +901,63 @@ class ArenaResource final : public std::pmr::memory_resource {
   A *a_;
 };
 
+// poolmalloc's global heap as a std::pmr::memory_resource (pm::alloc / pm::dealloc), also
+// where poolmalloc's code keeps glibc's malloc for everything else. Throws std::bad_alloc.
+inline std::pmr::memory_resource *global_resource() noexcept {
+  class Global final : public std::pmr::memory_resource {
+    void *do_allocate(std::size_t bytes, std::size_t align) override {
+      Allocation r = pm::alloc(Layout{bytes, align});
+      if (r.ptr == nullptr) throw std::bad_alloc();
+      return r.ptr;
+    }
+    void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
+      pm::dealloc(p, Layout{bytes, align});
+    }
+    bool do_is_equal(const std::pmr::memory_resource &o) const noexcept override {
+      return dynamic_cast<const Global *>(&o) != nullptr;
+    }
+  };
+  static Global g;
+  return &g;
+}
+
+// A std::pmr::memory_resource over a Pool. Like std::pmr's pool resources, requests the
+// pool cannot serve (bigger than a block, more aligned, or while every block is taken)
+// go to the upstream resource: poolmalloc's global heap unless one is given.
+class PoolResource final : public std::pmr::memory_resource {
+ public:
+  explicit PoolResource(Pool &pool, std::pmr::memory_resource *upstream = global_resource()) noexcept
+      : pool_(&pool), up_(upstream) {}
+  Pool &arena() const noexcept { return *pool_; }
+  std::pmr::memory_resource *upstream() const noexcept { return up_; }
+
+ private:
+  bool fits(std::size_t bytes, std::size_t align) const noexcept {
+    return bytes <= pool_->block_size() && align <= pool_->alignment();
+  }
+  void *do_allocate(std::size_t bytes, std::size_t align) override {
+    if (fits(bytes, align))
+      if (void *p = pool_->alloc()) return p;
+    return up_->allocate(bytes, align);
+  }
+  void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
+    if (fits(bytes, align) && pool_->dealloc(p)) return;
+    up_->deallocate(p, bytes, align);
+  }
+  bool do_is_equal(const std::pmr::memory_resource &o) const noexcept override {
+    return this == &o;
+  }
+  Pool *pool_;
+  std::pmr::memory_resource *up_;
+};
+
 using BumpResource = ArenaResource<BumpArena>;
 using BumpRefResource = ArenaResource<BumpRef>;
 using ScratchResource = ArenaResource<ScratchScope>;
 using StackResource = ArenaResource<StackArena>;
-using PoolResource = ArenaResource<Pool>;
 using FreeListResource = ArenaResource<FreeListArena>;
 
 }  // namespace pm
 
+#endif  // C++20
 #endif  // POOLMALLOC_HPP

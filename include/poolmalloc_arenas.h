@@ -18,10 +18,39 @@
 #ifndef POOLMALLOC_ARENAS_H
 #define POOLMALLOC_ARENAS_H
 
-#include "poolmalloc.h"
-
+/* This header stands on its own; poolmalloc.h (the umbrella) includes it and the heap API. */
 #include <stddef.h>
 #include <stdint.h>
+
+#ifndef PM_API
+#if defined(__GNUC__)
+#define PM_API __attribute__((visibility("default")))
+#else
+#define PM_API
+#endif
+#endif
+/* The largest size any allocation accepts (the same definition as in poolmalloc.h). */
+#ifndef PM_MAX_ALLOC_SIZE
+#define PM_MAX_ALLOC_SIZE ((size_t)PTRDIFF_MAX - (size_t)(1u << 22))
+#endif
+#if defined(__GNUC__)
+#define PM_ARENAS_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define PM_ARENAS_DEPRECATED(msg)
+#endif
+
+/* Built with AddressSanitizer: the arenas poison the memory they do not hand out, and the
+ * C++ header leaves its inline fast paths to the C functions (which do the poisoning). */
+#if defined(__SANITIZE_ADDRESS__)
+#define PM_ARENAS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PM_ARENAS_ASAN 1
+#endif
+#endif
+#ifndef PM_ARENAS_ASAN
+#define PM_ARENAS_ASAN 0
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,7 +67,9 @@ enum pm_arena_error {
   PM_ARENA_EEMPTY = 6,      /* stack arena: nothing to pop */
   PM_ARENA_ERANGE = 7,      /* copy_onto: the range leaves a block */
   PM_ARENA_EBADMARK = 8,    /* bump arena: the mark is not at or below the current position */
-  PM_ARENA_ECORRUPT = 9     /* free-list attach: the buffer holds no valid arena */
+  PM_ARENA_ECORRUPT = 9,    /* free-list attach: the buffer holds no valid arena */
+  PM_ARENA_EALIGN = 10,     /* free-list create: the buffer is not 8-byte aligned */
+  PM_ARENA_ETOOSMALL = 11   /* free-list create: the buffer cannot hold the header and a block */
 };
 PM_API const char *pm_arena_strerror(int code);
 
@@ -75,8 +106,9 @@ PM_API pm_allocation_t pm_global_realloc(void *ptr, pm_layout_t old_layout,
                                          pm_layout_t new_layout);
 
 /* Copies len bytes from src+src_start to dst+dst_start (overlap allowed). Both must be live
- * blocks of the global heap (pm_owns) and both ranges must lie within pm_usable_size.
- * Returns PM_ARENA_OK, PM_ARENA_ENOTOWNED (NULL or not a heap block) or PM_ARENA_ERANGE. */
+ * blocks of the global heap (allocated and not freed) and both ranges must lie within
+ * pm_usable_size. Returns PM_ARENA_OK, PM_ARENA_ENOTOWNED (NULL, not a heap block, or a
+ * block already freed) or PM_ARENA_ERANGE. */
 PM_API int pm_copy_onto(const void *src, size_t src_start, void *dst, size_t dst_start,
                         size_t len);
 
@@ -92,12 +124,14 @@ typedef struct pm_upstream {
 typedef struct pm_bump_chunk pm_bump_chunk_t;
 typedef struct pm_bump {
   char *cur, *end;         /* free range of the current region (read inline by C++) */
+  char *begin;             /* start of the current region (read inline by C++) */
   pm_bump_chunk_t *chunk;  /* current chunk, NULL while in the base region */
   pm_bump_chunk_t *chunks; /* chunks taken from upstream, in order of use */
   char *base;              /* the first region: the caller's buffer or an owned block */
   size_t base_size;
   size_t used_before;      /* bytes used in the regions before the current one */
   size_t next_chunk, max_chunk, limit, held;
+  size_t epoch;            /* counts resets: a mark from an earlier epoch is stale */
   pm_upstream_t upstream;
   unsigned flags;
 } pm_bump_t;
@@ -107,6 +141,7 @@ typedef struct pm_bump_mark {
   pm_bump_chunk_t *chunk;
   char *cur;
   size_t used_before;
+  size_t epoch;
 } pm_bump_mark_t;
 
 typedef struct pm_bump_options {
@@ -141,7 +176,8 @@ PM_API size_t pm_bump_total_allocated(const pm_bump_t *b);
 PM_API size_t pm_bump_capacity(const pm_bump_t *b);
 PM_API pm_bump_mark_t pm_bump_mark(const pm_bump_t *b);
 /* Frees every block allocated after the mark. PM_ARENA_EBADMARK when the mark is not at or
- * below the current position (for example after a rewind below it, or a reset). */
+ * below the current position (for example after a rewind below it), or was taken before
+ * the last pm_bump_reset. */
 PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark);
 
 /* ---- stack arena ------------------------------------------------------------------------- */
@@ -150,7 +186,6 @@ typedef struct pm_stack {
   size_t capacity;
   size_t top;   /* offset of the first free byte */
   size_t last;  /* offset of the most recent block, or 0 when empty */
-  size_t count;
   unsigned flags;
 } pm_stack_t;
 
@@ -163,6 +198,7 @@ PM_API void pm_stack_free(pm_stack_t *s);
 
 /* Each block costs a 16-byte header (the previous top and the previous block). */
 PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout);
+PM_API pm_allocation_t pm_stack_alloc_zeroed(pm_stack_t *s, pm_layout_t layout);
 /* Frees the most recent block: PM_ARENA_OK or PM_ARENA_EEMPTY. */
 PM_API int pm_stack_pop(pm_stack_t *s);
 /* Frees ptr, which must be the most recent block: OK, ENOTTOP (a live block below the top,
@@ -170,16 +206,31 @@ PM_API int pm_stack_pop(pm_stack_t *s);
 PM_API int pm_stack_dealloc(pm_stack_t *s, void *ptr);
 PM_API void pm_stack_reset(pm_stack_t *s);
 PM_API size_t pm_stack_remaining(const pm_stack_t *s);
+/* Live blocks: a walk down the blocks, O(count) (push and pop keep no counter). */
 PM_API size_t pm_stack_count(const pm_stack_t *s);
+/* The live block that starts at ptr: its requested size, or 0 (not a live block). */
+PM_API size_t pm_stack_block_size(const pm_stack_t *s, const void *ptr);
 
 /* ---- pool -------------------------------------------------------------------------------- */
-typedef struct pm_pool_slab pm_pool_slab_t;
+/* The slab and pool fields are private; they are spelled out so that C++ (poolmalloc.hpp)
+ * can inline the fast paths of alloc and dealloc over the same state. */
+typedef struct pm_pool_slab {
+  struct pm_pool_slab *next;       /* every slab */
+  struct pm_pool_slab *next_avail; /* slabs with a free block */
+  char *begin, *end;               /* the blocks */
+  void *free;                      /* freed blocks, linked through their first word */
+  size_t fresh;                    /* blocks [fresh, nblocks) were never handed out */
+  size_t nblocks, nfree;
+  size_t in_avail;                 /* nonzero while on the avail list */
+  uint64_t bits[];                 /* one bit per block, set while it is allocated */
+} pm_pool_slab_t;
 typedef struct pm_pool {
   pm_pool_slab_t *avail; /* slabs with a free block */
   pm_pool_slab_t *slabs; /* every slab, newest first */
   size_t block_size, align;
   size_t num_blocks, num_free;
   size_t next_blocks, max_blocks;
+  uint64_t div_magic;    /* block index = high 64 bits of offset * div_magic (0: divide) */
   unsigned flags;
 } pm_pool_t;
 
@@ -219,8 +270,11 @@ typedef struct pm_freelist_options {
   int coalesce;     /* merge a freed block with its free neighbours */
   int split;        /* split a bigger free block, when at least min_split bytes are left */
   size_t min_split; /* 0: the smallest block (32 bytes, or align if bigger) */
+  int quick;        /* keep freed blocks of up to 64 * align bytes on lists of their exact
+                       size for the next request of that size; they merge (coalesce) only
+                       when nothing else fits. Faster for repeated sizes. */
 } pm_freelist_options_t;
-#define PM_FREELIST_OPTIONS_DEFAULT {16, 1, 1, 0}
+#define PM_FREELIST_OPTIONS_DEFAULT {16, 1, 1, 0, 1}
 
 typedef struct pm_freelist_stats {
   size_t free_count, free_bytes; /* free blocks in the lists (headers included) */
@@ -231,10 +285,14 @@ typedef struct pm_freelist_stats {
 } pm_freelist_stats_t;
 
 /* opts NULL: PM_FREELIST_OPTIONS_DEFAULT. NULL when the options are invalid or the buffer
- * is too small for the header (192 bytes plus 32 per power of two of the size). The buffer
- * must be 8-byte aligned. */
+ * is too small for the header (712 bytes plus 32 per power of two of the size) and one
+ * block; the buffer must be 8-byte aligned. pm_freelist_create_ex tells why in *error
+ * (PM_ARENA_EINVAL: NULL buffer or bad options, PM_ARENA_EALIGN, PM_ARENA_ETOOSMALL;
+ * PM_ARENA_OK on success); pm_freelist_create sets errno to EINVAL on failure. */
 PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
                                          const pm_freelist_options_t *opts);
+PM_API pm_freelist_t *pm_freelist_create_ex(void *buffer, size_t size,
+                                            const pm_freelist_options_t *opts, int *error);
 /* An owned buffer of `capacity` bytes from the global allocator. */
 PM_API pm_freelist_t *pm_freelist_new(size_t capacity, const pm_freelist_options_t *opts);
 /* Validates the header in buffer (size must match). NULL if it holds no valid arena. */
@@ -245,8 +303,15 @@ PM_API void *pm_freelist_buffer(const pm_freelist_t *fl);
 PM_API size_t pm_freelist_size(const pm_freelist_t *fl);
 
 PM_API void *pm_freelist_malloc(pm_freelist_t *fl, size_t size);
-/* Fills the whole usable size of the block with the byte `fill`. */
-PM_API void *pm_freelist_calloc(pm_freelist_t *fl, size_t size, int fill);
+/* A block aligned to any power of two (NULL for others). Above the arena's alignment it
+ * costs up to align + 32 bytes more while it is carved; the leading gap is freed again.
+ * pm_freelist_realloc keeps only the arena's own alignment. */
+PM_API void *pm_freelist_aligned_alloc(pm_freelist_t *fl, size_t align, size_t size);
+/* A block of size bytes whose whole usable size is filled with the byte `fill`. */
+PM_API void *pm_freelist_malloc_fill(pm_freelist_t *fl, size_t size, int fill);
+/* The old name of pm_freelist_malloc_fill (it reads like calloc(count, size), which it is not). */
+PM_API PM_ARENAS_DEPRECATED("use pm_freelist_malloc_fill(fl, size, fill)") void *
+pm_freelist_calloc(pm_freelist_t *fl, size_t size, int fill);
 /* C semantics: NULL ptr is malloc; size 0 frees and returns NULL; on failure (or a pointer
  * the arena does not own) NULL, with the old block kept. Grows in place when it can. */
 PM_API void *pm_freelist_realloc(pm_freelist_t *fl, void *ptr, size_t size);
@@ -258,6 +323,24 @@ PM_API size_t pm_freelist_usable_size(const pm_freelist_t *fl, const void *ptr);
 PM_API void pm_freelist_free_all(pm_freelist_t *fl);
 PM_API void pm_freelist_stats(const pm_freelist_t *fl, pm_freelist_stats_t *out);
 PM_API size_t pm_freelist_align(const pm_freelist_t *fl);
+/* Bytes still available (free blocks and the untouched space: stats().available) and bytes
+ * in live blocks, headers included (stats().used_bytes). */
+PM_API size_t pm_freelist_remaining(const pm_freelist_t *fl);
+PM_API size_t pm_freelist_total_allocated(const pm_freelist_t *fl);
+/* Before the buffer is copied or handed to code that reads all of it: under AddressSanitizer
+ * the arena's free space is poisoned; this unpoisons the whole buffer (pm_freelist_attach
+ * poisons it again). Does nothing otherwise. */
+PM_API void pm_freelist_detach(pm_freelist_t *fl);
+
+/* copy_onto between blocks of one arena, checked against the blocks' sizes (pm_copy_onto's
+ * rules): free-list blocks by their usable size, pool blocks by the block size, stack
+ * blocks by their requested size. PM_ARENA_OK, ENOTOWNED (not a live block) or ERANGE. */
+PM_API int pm_freelist_copy_onto(const pm_freelist_t *fl, const void *src, size_t src_start,
+                                 void *dst, size_t dst_start, size_t len);
+PM_API int pm_pool_copy_onto(const pm_pool_t *p, const void *src, size_t src_start, void *dst,
+                             size_t dst_start, size_t len);
+PM_API int pm_stack_copy_onto(const pm_stack_t *s, const void *src, size_t src_start,
+                              void *dst, size_t dst_start, size_t len);
 
 /* ---- per-thread scratch arenas ----------------------------------------------------------- */
 /* Each thread has PM_SCRATCH_ARENAS growing bump arenas on the global allocator, released

@@ -12,6 +12,10 @@ $(ARENAS_BENCH): bench/micro/arenas_bench.cpp $(LIB) $(HEADERS)
 	$(CXX) $(TEST_FLAGS) -fno-builtin-malloc -fno-builtin-free $< -o $@ $(LIB) \
 	  -lbenchmark -lbenchmark_main -pthread
 
+# Best of REPS runs of each benchmark (5; QUICK=1: 3 short ones), then the ratios per pattern.
+REPS ?= $(if $(QUICK),3,5)
 bench-arenas: $(ARENAS_BENCH)
-	$(ARENAS_BENCH) $(if $(QUICK),--benchmark_min_time=0.05)
+	$(ARENAS_BENCH) --benchmark_repetitions=$(REPS) $(if $(QUICK),--benchmark_min_time=0.05) \
+	  --benchmark_out=$(BUILD)/bench/arenas.json --benchmark_out_format=json
+	python3 bench/arenas_ratios.py $(BUILD)/bench/arenas.json
 endif

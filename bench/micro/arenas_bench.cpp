@@ -79,7 +79,7 @@ void churn(benchmark::State &st, Alloc alloc, Free release) {
 
 void BM_Fixed_Pool(benchmark::State &st) {
   pm::Pool pool(64, kBatch);
-  churn(st, [&] { return pool.alloc(); }, [&](void *p) { pool.dealloc(p); });
+  churn(st, [&] { return pool.alloc(); }, [&](void *p) { (void)pool.dealloc(p); });
 }
 
 void BM_Fixed_PmrPool(benchmark::State &st) {
@@ -117,7 +117,7 @@ void mixed(benchmark::State &st, Alloc alloc, Free release) {
 
 void BM_Mixed_FreeList(benchmark::State &st) {
   pm::FreeListArena a(4u << 20);
-  mixed(st, [&](std::size_t n) { return a.malloc(n); }, [&](void *p, std::size_t) { a.free(p); });
+  mixed(st, [&](std::size_t n) { return a.malloc(n); }, [&](void *p, std::size_t) { (void)a.free(p); });
 }
 
 void BM_Mixed_PmrPool(benchmark::State &st) {
@@ -135,7 +135,7 @@ void BM_Lifo_Stack(benchmark::State &st) {
   pm::StackArena s(1 << 16);
   for (auto _ : st) {
     for (int i = 0; i < 16; i++) keep(check(s.alloc({static_cast<std::size_t>(32 + i * 16), 16}).ptr));
-    for (int i = 0; i < 16; i++) s.pop();
+    for (int i = 0; i < 16; i++) (void)s.pop();
   }
   st.SetItemsProcessed(st.iterations() * 16);
 }
@@ -216,7 +216,123 @@ void BM_Vector_NewDelete(benchmark::State &st) {
   st.SetItemsProcessed(st.iterations() * 1000);
 }
 
+// ---- the patterns of the arenas' speed targets (README, "When each arena pays off") ------
+// Sizes drawn once, so every contender sees the same sequence.
+std::vector<std::size_t> draw_sizes(std::size_t n, std::size_t lo, std::size_t hi, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::size_t> v(n);
+  for (auto &s : v) s = lo + rng() % (hi - lo + 1);
+  return v;
+}
+
+// bump: 4096 mixed small allocations (8..128 bytes, alignment 8 or 16), then reset.
+constexpr std::size_t kBumpN = 4096;
+const std::vector<std::size_t> &bump_sizes() {
+  static const auto v = draw_sizes(kBumpN, 8, 128, 3);
+  return v;
+}
+
+void BM_BumpMixed_Arena(benchmark::State &st) {
+  pm::BumpArena a;
+  const auto &sz = bump_sizes();
+  for (auto _ : st) {
+    for (std::size_t i = 0; i < kBumpN; i++) keep(a.alloc({sz[i], i % 4 == 0 ? 16u : 8u}).ptr);
+    a.reset();
+  }
+  st.SetItemsProcessed(st.iterations() * kBumpN);
+}
+
+void BM_BumpMixed_Monotonic(benchmark::State &st) {
+  std::pmr::monotonic_buffer_resource r;
+  const auto &sz = bump_sizes();
+  for (auto _ : st) {
+    for (std::size_t i = 0; i < kBumpN; i++) keep(r.allocate(sz[i], i % 4 == 0 ? 16u : 8u));
+    r.release();
+  }
+  st.SetItemsProcessed(st.iterations() * kBumpN);
+}
+
+void BM_BumpMixed_Malloc(benchmark::State &st) {
+  const auto &sz = bump_sizes();
+  std::vector<void *> v(kBumpN);
+  for (auto _ : st) {
+    for (std::size_t i = 0; i < kBumpN; i++) keep(v[i] = std::malloc(sz[i]));
+    for (void *p : v) std::free(p);
+  }
+  st.SetItemsProcessed(st.iterations() * kBumpN);
+}
+
+// stack: LIFO push of 32 blocks of mixed sizes (16..512), then pop of all of them.
+constexpr int kStackN = 32;
+const std::vector<std::size_t> &stack_sizes() {
+  static const auto v = draw_sizes(kStackN, 16, 512, 5);
+  return v;
+}
+
+void BM_StackLifo_Arena(benchmark::State &st) {
+  pm::StackArena s(1 << 16);
+  const auto &sz = stack_sizes();
+  for (auto _ : st) {
+    for (int i = 0; i < kStackN; i++) keep(s.alloc({sz[static_cast<std::size_t>(i)], 16}).ptr);
+    for (int i = 0; i < kStackN; i++) (void)s.pop();
+  }
+  st.SetItemsProcessed(st.iterations() * kStackN);
+}
+
+void BM_StackLifo_Malloc(benchmark::State &st) {
+  const auto &sz = stack_sizes();
+  void *v[kStackN];
+  for (auto _ : st) {
+    for (int i = 0; i < kStackN; i++) keep(v[i] = std::malloc(sz[static_cast<std::size_t>(i)]));
+    for (int i = kStackN - 1; i >= 0; i--) std::free(v[i]);
+  }
+  st.SetItemsProcessed(st.iterations() * kStackN);
+}
+
+// std::pmr::vector<std::pmr::vector<int>>: 64 inner vectors of 64 ints pushed one by one.
+void nested(std::pmr::memory_resource *r) {
+  std::pmr::vector<std::pmr::vector<int>> outer(r);
+  for (int i = 0; i < 64; i++) {
+    outer.emplace_back();
+    for (int j = 0; j < 64; j++) outer.back().push_back(i + j);
+  }
+  benchmark::DoNotOptimize(outer.data());
+}
+
+void BM_NestedVec_Bump(benchmark::State &st) {
+  pm::BumpArena a;
+  pm::BumpResource r(a);
+  for (auto _ : st) {
+    nested(&r);
+    a.reset();
+  }
+  st.SetItemsProcessed(st.iterations() * 64 * 64);
+}
+
+void BM_NestedVec_Monotonic(benchmark::State &st) {
+  std::pmr::monotonic_buffer_resource r;
+  for (auto _ : st) {
+    nested(&r);
+    r.release();
+  }
+  st.SetItemsProcessed(st.iterations() * 64 * 64);
+}
+
+void BM_NestedVec_NewDelete(benchmark::State &st) {
+  for (auto _ : st) nested(std::pmr::new_delete_resource());
+  st.SetItemsProcessed(st.iterations() * 64 * 64);
+}
+
 }  // namespace
+
+BENCHMARK(BM_BumpMixed_Arena);
+BENCHMARK(BM_BumpMixed_Monotonic);
+BENCHMARK(BM_BumpMixed_Malloc);
+BENCHMARK(BM_StackLifo_Arena);
+BENCHMARK(BM_StackLifo_Malloc);
+BENCHMARK(BM_NestedVec_Bump);
+BENCHMARK(BM_NestedVec_Monotonic);
+BENCHMARK(BM_NestedVec_NewDelete);
 
 BENCHMARK(BM_Batch_Bump)->Arg(16)->Arg(64)->Arg(256);
 BENCHMARK(BM_Batch_Monotonic)->Arg(16)->Arg(64)->Arg(256);

@@ -6,6 +6,7 @@
 
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
+#include "arenas/poison.hpp"
 
 using namespace pm::arena_detail;
 
@@ -50,6 +51,7 @@ void *take(pm_bump_t *b, size_t bytes) {
 }
 
 void give(pm_bump_t *b, void *p, size_t bytes) {
+  unpoison(p, bytes);
   b->upstream.dealloc(b->upstream.ctx, p, bytes, kHeapAlign);
   b->held -= bytes;
 }
@@ -65,11 +67,27 @@ void drop_after(pm_bump_t *b, pm_bump_chunk *c) {
   }
 }
 
+// Poisons what is not handed out: the rest of the current region and every kept chunk
+// above it (their headers stay readable).
+void poison_unused(pm_bump_t *b) {
+  poison_range(b->cur, b->end);
+  for (pm_bump_chunk *c = b->chunk == nullptr ? b->chunks : b->chunk->next; c != nullptr;
+       c = c->next)
+    poison_range(c->data, region_end(b, c));
+}
+
+// Hands out [p, p + size) of the current region.
+pm_allocation_t hand_out(pm_bump_t *b, char *p, size_t size) {
+  unpoison(p, size);
+  b->cur = p + size;
+  return {p, size};
+}
+
 void enter(pm_bump_t *b, pm_bump_chunk *c) {
   c->prev_used_end = b->cur;
   b->used_before += static_cast<size_t>(b->cur - region_begin(b, b->chunk));
   b->chunk = c;
-  b->cur = region_begin(b, c);
+  b->cur = b->begin = region_begin(b, c);
   b->end = region_end(b, c);
 }
 
@@ -79,8 +97,7 @@ pm_allocation_t grow(pm_bump_t *b, size_t size, size_t align) {
   if (b->base != nullptr && next != nullptr) {
     if (char *p = fit(next->data, reinterpret_cast<char *>(next) + next->size, size, align)) {
       enter(b, next);
-      b->cur = p + size;
-      return {p, size};
+      return hand_out(b, p, size);
     }
     drop_after(b, b->chunk);  // the kept chunks are too small: replace them
   }
@@ -96,8 +113,9 @@ pm_allocation_t grow(pm_bump_t *b, size_t size, size_t align) {
     b->base = base;
     b->base_size = bytes;
     b->flags |= kOwnsBase;
-    b->cur = base;
+    b->cur = b->begin = base;
     b->end = base + bytes;
+    poison_range(base, base + bytes);
   } else {
     auto *c = static_cast<pm_bump_chunk *>(take(b, bytes));
     if (c == nullptr) return {nullptr, 0};
@@ -105,13 +123,13 @@ pm_allocation_t grow(pm_bump_t *b, size_t size, size_t align) {
     c->size = bytes;
     if (b->chunk == nullptr) b->chunks = c; else b->chunk->next = c;
     enter(b, c);
+    poison_range(b->cur, b->end);
   }
   if (b->next_chunk < b->max_chunk)
     b->next_chunk = b->next_chunk > b->max_chunk / 2 ? b->max_chunk : b->next_chunk * 2;
   char *p = fit(b->cur, b->end, size, align);
   if (p == nullptr) return {nullptr, 0};
-  b->cur = p + size;
-  return {p, size};
+  return hand_out(b, p, size);
 }
 
 }  // namespace
@@ -147,8 +165,9 @@ PM_API int pm_bump_init(pm_bump_t *b, void *buffer, size_t size, const pm_bump_o
     b->base_size = size;
     b->flags |= kOwnsBase;
   }
-  b->cur = b->base;
+  b->cur = b->begin = b->base;
   b->end = b->base + b->base_size;
+  poison_unused(b);
   return PM_ARENA_OK;
 }
 
@@ -156,6 +175,7 @@ PM_API void pm_bump_destroy(pm_bump_t *b) {
   if (b == nullptr) return;
   drop_after(b, nullptr);
   if (b->flags & kOwnsBase) give(b, b->base, b->base_size);
+  else unpoison(b->base, b->base_size);  // the caller's buffer, as it was
   memset(b, 0, sizeof *b);
 }
 
@@ -179,10 +199,7 @@ PM_API void pm_bump_free(pm_bump_t *b) {
 
 PM_API pm_allocation_t pm_bump_alloc(pm_bump_t *b, pm_layout_t layout) {
   if (b == nullptr || !layout_ok(layout)) return {nullptr, 0};
-  if (char *p = fit(b->cur, b->end, layout.size, layout.align)) {
-    b->cur = p + layout.size;
-    return {p, layout.size};
-  }
+  if (char *p = fit(b->cur, b->end, layout.size, layout.align)) return hand_out(b, p, layout.size);
   return grow(b, layout.size, layout.align);
 }
 
@@ -195,8 +212,9 @@ PM_API pm_allocation_t pm_bump_alloc_zeroed(pm_bump_t *b, pm_layout_t layout) {
 PM_API int pm_bump_dealloc(pm_bump_t *b, void *ptr, size_t size) {
   if (b == nullptr || ptr == nullptr) return 0;
   char *p = static_cast<char *>(ptr);
-  if (p < region_begin(b, b->chunk) || p > b->cur || static_cast<size_t>(b->cur - p) != size)
+  if (p < b->begin || p > b->cur || static_cast<size_t>(b->cur - p) != size)
     return 0;
+  poison_range(p, b->cur);
   b->cur = p;
   return 1;
 }
@@ -216,8 +234,10 @@ PM_API void pm_bump_reset(pm_bump_t *b) {
   }
   b->chunk = nullptr;
   b->used_before = 0;
-  b->cur = b->base;
+  b->epoch++;
+  b->cur = b->begin = b->base;
   b->end = b->base + b->base_size;
+  poison_unused(b);
 }
 
 PM_API size_t pm_bump_remaining(const pm_bump_t *b) {
@@ -235,16 +255,19 @@ PM_API size_t pm_bump_capacity(const pm_bump_t *b) {
 }
 
 PM_API pm_bump_mark_t pm_bump_mark(const pm_bump_t *b) {
-  if (b == nullptr) return {nullptr, nullptr, 0};
-  return {b->chunk, b->cur, b->used_before};
+  if (b == nullptr) return {nullptr, nullptr, 0, 0};
+  return {b->chunk, b->cur, b->used_before, b->epoch};
 }
 
 PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark) {
   if (b == nullptr) return PM_ARENA_EINVAL;
+  if (mark.epoch != b->epoch) return PM_ARENA_EBADMARK;  // taken before a reset
   // The mark's region must be the current one or one before it (chunks are few: they double).
+  // In the first region (chunk == nullptr) no chunk comes before: the kept ones are above.
   if (mark.chunk != b->chunk) {
     bool before = mark.chunk == nullptr;
-    for (pm_bump_chunk *c = b->chunks; !before && c != nullptr && c != b->chunk; c = c->next)
+    for (pm_bump_chunk *c = b->chunks; !before && b->chunk != nullptr && c != nullptr &&
+                                       c != b->chunk; c = c->next)
       before = c == mark.chunk;
     if (!before) return PM_ARENA_EBADMARK;
   } else if (mark.cur > b->cur) {
@@ -258,8 +281,10 @@ PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark) {
   }
   b->chunk = mark.chunk;
   b->cur = mark.cur;
+  b->begin = begin;
   b->end = region_end(b, mark.chunk);
   b->used_before = mark.used_before;
+  poison_unused(b);
   return PM_ARENA_OK;
 }
 

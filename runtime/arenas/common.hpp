@@ -39,6 +39,22 @@ inline void *heap_alloc(size_t size, size_t align) {
   return pm_aligned_alloc(align, rounded);
 }
 
+// copy_onto's checks and copy, once the two blocks' usable sizes are known (0: not a live
+// block).
+inline int checked_copy(const void *src, size_t src_start, size_t src_size, void *dst,
+                        size_t dst_start, size_t dst_size, size_t len) {
+  if (src_size == 0 || dst_size == 0) return PM_ARENA_ENOTOWNED;
+  size_t src_end, dst_end;
+  if (__builtin_add_overflow(src_start, len, &src_end) ||
+      __builtin_add_overflow(dst_start, len, &dst_end) || src_end > src_size ||
+      dst_end > dst_size)
+    return PM_ARENA_ERANGE;
+  if (len != 0)
+    __builtin_memmove(static_cast<char *>(dst) + dst_start,
+                      static_cast<const char *>(src) + src_start, len);
+  return PM_ARENA_OK;
+}
+
 void *default_upstream_alloc(void *ctx, size_t size, size_t align);
 void default_upstream_dealloc(void *ctx, void *ptr, size_t size, size_t align);
 

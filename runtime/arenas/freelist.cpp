@@ -10,19 +10,29 @@
 // Free blocks sit in segregated lists, four per power of two, indexed by two bitmaps: a
 // good fit is found with two count-trailing-zeros, never a scan (the TLSF scheme). Space
 // above `top` was never used; it is carved when no free block fits.
+// Quick lists (option `quick`): a freed block of at most 64 * align bytes goes, unmerged
+// and still marked used to its neighbours, onto a LIFO list of its exact size, and the
+// next request of that size takes it back: two header words instead of list surgery and
+// merging. When nothing else fits, every quick block is freed for real (merged) and the
+// request tried again, so quick lists cost no capacity.
+#include <errno.h>
 #include <string.h>
 
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
+#include "arenas/poison.hpp"
 
 using namespace pm::arena_detail;
 
 namespace {
 constexpr uint64_t kMagic = 0x706d666c61726e31ull;  // "pmflarn1"
-constexpr uint32_t kVersion = 1;
-constexpr uint32_t kCoalesce = 1u, kSplit = 2u, kOwned = 4u;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kCoalesce = 1u, kSplit = 2u, kOwned = 4u, kQuickOn = 8u;
 constexpr uint64_t kUsed = 1u, kPrevUsed = 2u, kTop = 4u;
 constexpr uint64_t kSizeMask = ((uint64_t{1} << 48) - 1) & ~uint64_t{7};
+constexpr uint64_t kQuick = uint64_t{1} << 48;  // on a quick list (the tag is above it)
+constexpr uint64_t kTagMask = ~((uint64_t{1} << 49) - 1);
+constexpr unsigned kQuickBins = 64;
 constexpr unsigned kMinFl = 5;  // the smallest block is 32 bytes
 constexpr unsigned kSlBits = 2, kSlCount = 1u << kSlBits;
 }  // namespace
@@ -36,9 +46,11 @@ struct pm_freelist {
   uint64_t used_count, used_bytes, free_count, free_bytes;
   uint64_t fl_count, fl_bitmap;
   uint8_t sl_bitmap[64];
+  uint64_t quick_count;
+  uint64_t quick[kQuickBins];  // quick list heads by block size / align - 1 (0: empty)
   uint64_t heads[];  // fl_count * kSlCount list heads (offsets; valid where the bit is set)
 };
-static_assert(sizeof(pm_freelist) == 192, "the header size is documented");
+static_assert(sizeof(pm_freelist) == 712, "the header size is documented");
 
 namespace {
 
@@ -49,7 +61,7 @@ uint64_t &word(const Arena *a, uint64_t off) { return *reinterpret_cast<uint64_t
 uint64_t bsize(uint64_t h) { return h & kSizeMask; }
 
 uint64_t tag(const Arena *a, uint64_t off) {
-  return ((off * 0x9e3779b97f4a7c15ull) ^ a->salt) & ~((uint64_t{1} << 48) - 1);
+  return ((off * 0x9e3779b97f4a7c15ull) ^ a->salt) & kTagMask;
 }
 uint64_t make(const Arena *a, uint64_t off, uint64_t size, uint64_t flags) {
   return size | flags | tag(a, off);
@@ -61,6 +73,16 @@ void set_prev_used(Arena *a, uint64_t off, bool used) {
   uint64_t &h = word(a, off);
   h = used ? (h | kPrevUsed) : (h & ~kPrevUsed);
 }
+
+// Under ASan, free space is poisoned except the words the arena itself reads: a free
+// block's header, links (+8, +16) and boundary tag (last word), a quick block's header and
+// link, and the top header.
+void poison_free(const Arena *a, uint64_t b, uint64_t size) {
+  if (size > 32) poison(base(a) + b + 24, size - 32);
+}
+void poison_quick(const Arena *a, uint64_t b, uint64_t size) { poison(base(a) + b + 16, size - 16); }
+void poison_top(const Arena *a) { poison_range(base(a) + a->top + 8, base(a) + a->limit + 8); }
+void unpoison_block(const Arena *a, uint64_t b, uint64_t n) { unpoison(base(a) + b, n); }
 
 unsigned log2_floor(uint64_t x) { return 63u - static_cast<unsigned>(__builtin_clzll(x)); }
 
@@ -137,6 +159,7 @@ void free_region(Arena *a, uint64_t b, uint64_t size, uint64_t prev_used) {
     if (nb == a->top) {  // give it back to the untouched space
       a->top = b;
       write_top(a, prev_used);
+      poison_top(a);
       return;
     }
     uint64_t nh = word(a, nb);
@@ -149,6 +172,7 @@ void free_region(Arena *a, uint64_t b, uint64_t size, uint64_t prev_used) {
   word(a, b) = make(a, b, size, prev_used);
   insert(a, b, size);
   set_prev_used(a, nb, false);
+  poison_free(a, b, size);
 }
 
 bool splittable(const Arena *a, uint64_t have, uint64_t need) {
@@ -190,12 +214,14 @@ int lookup(const Arena *a, const void *ptr, uint64_t *block) {
   uint64_t b = static_cast<uint64_t>(p - base(a)) - 8;
   if ((b - a->first) & (a->align - 1)) return PM_ARENA_ENOTOWNED;
   if (b >= a->top) return PM_ARENA_EDOUBLEFREE;  // freed, then merged into the unused space
+  if (!readable(base(a) + b, 8)) return PM_ARENA_EDOUBLEFREE;  // inside poisoned free space
   uint64_t h = word(a, b), size = bsize(h);
-  if ((h & ~kSizeMask & ~uint64_t{7}) != tag(a, b) || (h & kTop) || size < a->min_block ||
+  if ((h & kTagMask) != tag(a, b) || (h & kTop) || size < a->min_block ||
       (size & (a->align - 1)) || size > a->top - b)
     return PM_ARENA_ENOTOWNED;
-  if (!(h & kUsed)) return PM_ARENA_EDOUBLEFREE;
-  if (!(word(a, b + size) & kPrevUsed)) return PM_ARENA_ENOTOWNED;
+  if (!(h & kUsed) || (h & kQuick)) return PM_ARENA_EDOUBLEFREE;
+  if (!readable(base(a) + b + size, 8) || !(word(a, b + size) & kPrevUsed))
+    return PM_ARENA_ENOTOWNED;
   *block = b;
   return PM_ARENA_OK;
 }
@@ -227,6 +253,78 @@ void clear(Arena *a) {
   a->fl_bitmap = 0;
   memset(a->sl_bitmap, 0, sizeof a->sl_bitmap);
   a->used_count = a->used_bytes = a->free_count = a->free_bytes = 0;
+  a->quick_count = 0;
+  memset(a->quick, 0, sizeof a->quick);
+  poison_top(a);
+}
+
+// The quick list for blocks of `size` bytes, or -1 when they do not go on one.
+int quick_bin(const Arena *a, uint64_t size) {
+  unsigned shift = static_cast<unsigned>(__builtin_ctzll(a->align));  // no division here
+  if (!(a->flags & kQuickOn) || size > (uint64_t{kQuickBins} << shift)) return -1;
+  return static_cast<int>(size >> shift) - 1;
+}
+
+// Frees the used block b onto its quick list (true), or leaves it (false).
+bool quick_push(Arena *a, uint64_t b) {
+  uint64_t h = word(a, b), size = bsize(h);
+  int bin = quick_bin(a, size);
+  if (bin < 0) return false;
+  word(a, b) = h | kQuick;
+  word(a, b + 8) = a->quick[bin];
+  poison_quick(a, b, size);
+  a->quick[bin] = b;
+  a->quick_count++;
+  a->used_count--;
+  a->used_bytes -= size;
+  a->free_count++;
+  a->free_bytes += size;
+  return true;
+}
+
+// A quick block of exactly `need` bytes, handed out again, or 0.
+uint64_t quick_pop(Arena *a, uint64_t need) {
+  int bin = quick_bin(a, need);
+  if (bin < 0 || a->quick[bin] == 0) return 0;
+  uint64_t b = a->quick[bin];
+  a->quick[bin] = word(a, b + 8);
+  unpoison_block(a, b, need);
+  word(a, b) &= ~kQuick;
+  a->quick_count--;
+  a->used_count++;
+  a->used_bytes += need;
+  a->free_count--;
+  a->free_bytes -= need;
+  return b;
+}
+
+void release(Arena *a, uint64_t b);
+
+// Takes the quick block b off its list (a scan of that one list), as quick_pop would.
+bool quick_take(Arena *a, uint64_t b) {
+  uint64_t size = bsize(word(a, b));
+  int bin = quick_bin(a, size);
+  if (bin < 0) return false;
+  for (uint64_t *link = &a->quick[bin]; *link != 0; link = &word(a, *link + 8)) {
+    if (*link != b) continue;
+    *link = word(a, b + 8);
+    unpoison_block(a, b, size);
+    word(a, b) &= ~kQuick;
+    a->quick_count--;
+    a->used_count++;
+    a->used_bytes += size;
+    a->free_count--;
+    a->free_bytes -= size;
+    return true;
+  }
+  return false;
+}
+
+// Frees every quick block for real (merging it with its neighbours).
+void quick_flush(Arena *a) {
+  for (unsigned bin = 0; bin < kQuickBins && a->quick_count != 0; bin++) {
+    while (uint64_t b = quick_pop(a, (bin + 1) * a->align)) release(a, b);
+  }
 }
 
 }  // namespace
@@ -240,10 +338,10 @@ FreeListStep freelist_step(const pm_freelist_t *a, uint64_t *cursor, FreeListBlo
   if (b == a->top) return FreeListStep::kEnd;
   if (b > a->top || a->top > a->limit) return FreeListStep::kCorrupt;
   uint64_t h = word(a, b), size = bsize(h);
-  if ((h & ~kSizeMask & ~uint64_t{7}) != tag(a, b) || (h & kTop) || size < a->min_block ||
+  if ((h & kTagMask) != tag(a, b) || (h & kTop) || size < a->min_block ||
       (size & (a->align - 1)) || size > a->top - b)
     return FreeListStep::kCorrupt;
-  *out = FreeListBlock{base(a) + b + 8, size - 8, (h & kUsed) != 0};
+  *out = FreeListBlock{base(a) + b + 8, size - 8, (h & kUsed) != 0 && !(h & kQuick)};
   *cursor = b + size;
   return FreeListStep::kBlock;
 }
@@ -252,24 +350,34 @@ FreeListStep freelist_step(const pm_freelist_t *a, uint64_t *cursor, FreeListBlo
 
 extern "C" {
 
-PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
-                                         const pm_freelist_options_t *opts) {
+PM_API pm_freelist_t *pm_freelist_create_ex(void *buffer, size_t size,
+                                            const pm_freelist_options_t *opts, int *error) {
+  int dummy;
+  int &err = error != nullptr ? *error : dummy;
   static const pm_freelist_options_t defaults = PM_FREELIST_OPTIONS_DEFAULT;
   const pm_freelist_options_t &o = opts != nullptr ? *opts : defaults;
   uintptr_t addr = reinterpret_cast<uintptr_t>(buffer);
-  if (buffer == nullptr || (addr & 7) != 0 || !is_pow2(o.align) || o.align < 8 ||
-      size >= (uint64_t{1} << 48))
+  err = PM_ARENA_EINVAL;
+  if (buffer == nullptr || !is_pow2(o.align) || o.align < 8 || size >= (uint64_t{1} << 48))
     return nullptr;
+  if ((addr & 7) != 0) {
+    err = PM_ARENA_EALIGN;
+    return nullptr;
+  }
   uint64_t fl_count = fl_count_for(size);
   // The first payload (block + 8) is aligned in memory; attach checks it stays so.
   uint64_t first = align_addr(addr + header_bytes(fl_count) + 8, o.align) - 8 - addr;
   uint64_t min_block = o.align > 32 ? o.align : 32;
-  if (size < 8 || first + min_block + 8 > size) return nullptr;
+  if (size < 8 || first + min_block + 8 > size) {
+    err = PM_ARENA_ETOOSMALL;
+    return nullptr;
+  }
+  err = PM_ARENA_OK;
   auto *a = static_cast<Arena *>(buffer);
   memset(a, 0, sizeof(Arena));
   a->magic = kMagic;
   a->version = kVersion;
-  a->flags = (o.coalesce ? kCoalesce : 0) | (o.split ? kSplit : 0);
+  a->flags = (o.coalesce ? kCoalesce : 0) | (o.split ? kSplit : 0) | (o.quick ? kQuickOn : 0);
   a->size = size;
   a->align = o.align;
   a->min_block = min_block;
@@ -279,6 +387,14 @@ PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
   a->salt = (addr * 0xff51afd7ed558ccdull) ^ size;
   a->fl_count = fl_count;
   clear(a);
+  return a;
+}
+
+PM_API pm_freelist_t *pm_freelist_create(void *buffer, size_t size,
+                                         const pm_freelist_options_t *opts) {
+  int err;
+  pm_freelist_t *a = pm_freelist_create_ex(buffer, size, opts, &err);
+  if (a == nullptr) errno = EINVAL;
   return a;
 }
 
@@ -306,11 +422,23 @@ PM_API pm_freelist_t *pm_freelist_attach(void *buffer, size_t size) {
       a->top > a->limit || ((a->top - a->first) & (a->align - 1)) ||
       ((addr + a->first + 8) & (a->align - 1)) != 0)
     return nullptr;
+#if PM_ARENAS_ASAN
+  // A copied or handed-over buffer: poison its free space again, block by block.
+  for (uint64_t b = a->first; b < a->top;) {
+    uint64_t h = word(a, b), size = bsize(h);
+    if (size < a->min_block || size > a->top - b) break;  // damaged: leave the rest readable
+    if (h & kQuick) poison_quick(a, b, size);
+    else if (!(h & kUsed)) poison_free(a, b, size);
+    b += size;
+  }
+  poison_top(a);
+#endif
   return a;
 }
 
 PM_API void pm_freelist_free(pm_freelist_t *fl) {
   if (fl == nullptr || !(fl->flags & kOwned)) return;
+  unpoison(fl, fl->size);
   fl->magic = 0;
   pm_free(fl);
 }
@@ -323,12 +451,21 @@ PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
   if (a == nullptr) return nullptr;
   uint64_t need = need_for(a, n);
   if (need == 0) return nullptr;
+  if (a->quick_count != 0) {
+    if (uint64_t q = quick_pop(a, need)) return base(a) + q + 8;
+  }
   uint64_t b = find(a, need);
+  if (b == 0 && need > a->limit - a->top && a->quick_count != 0) {
+    quick_flush(a);  // nothing else fits: merge the quick blocks and look again
+    b = find(a, need);
+  }
   if (b != 0) {
     remove(a, b, bsize(word(a, b)));
+    unpoison_block(a, b, bsize(word(a, b)));
     use_block(a, b, bsize(word(a, b)), need);
   } else if (need <= a->limit - a->top) {  // carve from the untouched space
     b = a->top;
+    unpoison_block(a, b, need + 8);
     word(a, b) = make(a, b, need, kUsed | (word(a, b) & kPrevUsed));
     a->top += need;
     write_top(a, kPrevUsed);
@@ -340,17 +477,47 @@ PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
   return base(a) + b + 8;
 }
 
-PM_API void *pm_freelist_calloc(pm_freelist_t *a, size_t n, int fill) {
+PM_API void *pm_freelist_aligned_alloc(pm_freelist_t *a, size_t align, size_t n) {
+  if (a == nullptr || !is_pow2(align)) return nullptr;
+  if (align <= a->align) return pm_freelist_malloc(a, n);
+  // Take a block with room for the worst leading gap, then give the gap back as a free
+  // block in front (a gap is a multiple of a->align; one below min_block moves up by align).
+  uint64_t need = need_for(a, n);
+  size_t extra;
+  if (need == 0 || __builtin_add_overflow(static_cast<size_t>(need), align + a->min_block, &extra))
+    return nullptr;
+  char *p = static_cast<char *>(pm_freelist_malloc(a, extra - 8));
+  if (p == nullptr) return nullptr;
+  uint64_t b = static_cast<uint64_t>(p - base(a)) - 8;
+  uint64_t h = word(a, b), size = bsize(h), prev_used = h & kPrevUsed;
+  uintptr_t q = align_addr(reinterpret_cast<uintptr_t>(p), align);
+  uint64_t gap = q - reinterpret_cast<uintptr_t>(p);
+  if (gap != 0 && gap < a->min_block) gap += align;
+  if (gap == 0) return p;
+  uint64_t nb = b + gap;
+  a->used_bytes -= size;
+  uint64_t kept = settle_used(a, nb, size - gap, need, 0);
+  a->used_bytes += kept;
+  // The gap is free; free_region files it and clears PREV_USED of the block after it.
+  free_region(a, b, gap, prev_used);
+  return base(a) + nb + 8;
+}
+
+PM_API void *pm_freelist_malloc_fill(pm_freelist_t *a, size_t n, int fill) {
   void *p = pm_freelist_malloc(a, n);
   if (p != nullptr) memset(p, fill, pm_freelist_usable_size(a, p));
   return p;
+}
+
+PM_API void *pm_freelist_calloc(pm_freelist_t *a, size_t n, int fill) {
+  return pm_freelist_malloc_fill(a, n, fill);
 }
 
 PM_API int pm_freelist_dealloc(pm_freelist_t *a, void *ptr) {
   if (ptr == nullptr) return a == nullptr ? PM_ARENA_EINVAL : PM_ARENA_OK;
   uint64_t b;
   int rc = lookup(a, ptr, &b);
-  if (rc == PM_ARENA_OK) release(a, b);
+  if (rc == PM_ARENA_OK && !quick_push(a, b)) release(a, b);
   return rc;
 }
 
@@ -374,6 +541,7 @@ PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
     return ptr;
   }
   if (nb == a->top && need - size <= a->limit - a->top) {  // grow into the untouched space
+    unpoison_block(a, nb, need - size + 8);
     word(a, b) = make(a, b, need, kUsed | prev_used);
     a->top = b + need;
     write_top(a, kPrevUsed);
@@ -381,9 +549,14 @@ PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
     return ptr;
   }
   uint64_t nh = word(a, nb);
+  if (nb != a->top && (nh & kQuick) && size + bsize(nh) >= need && quick_take(a, nb)) {
+    release(a, nb);  // a quick neighbour: free it for real, so it can be absorbed
+    nh = word(a, nb);
+  }
   if (nb != a->top && !(nh & kUsed) && size + bsize(nh) >= need) {  // absorb a free neighbour
     uint64_t total = size + bsize(nh);
     remove(a, nb, bsize(nh));
+    unpoison_block(a, nb, bsize(nh));
     total = settle_used(a, b, total, need, prev_used);
     a->used_bytes += total - size;
     return ptr;
@@ -403,6 +576,25 @@ PM_API size_t pm_freelist_usable_size(const pm_freelist_t *a, const void *ptr) {
 
 PM_API void pm_freelist_free_all(pm_freelist_t *a) {
   if (a != nullptr) clear(a);
+}
+
+PM_API size_t pm_freelist_remaining(const pm_freelist_t *a) {
+  return a == nullptr ? 0 : a->free_bytes + (a->limit - a->top);
+}
+
+PM_API size_t pm_freelist_total_allocated(const pm_freelist_t *a) {
+  return a == nullptr ? 0 : a->used_bytes;
+}
+
+PM_API void pm_freelist_detach(pm_freelist_t *a) {
+  if (a != nullptr) unpoison(a, a->size);
+}
+
+PM_API int pm_freelist_copy_onto(const pm_freelist_t *a, const void *src, size_t src_start,
+                                 void *dst, size_t dst_start, size_t len) {
+  if (a == nullptr) return PM_ARENA_EINVAL;
+  return checked_copy(src, src_start, pm_freelist_usable_size(a, src), dst, dst_start,
+                      pm_freelist_usable_size(a, dst), len);
 }
 
 PM_API void pm_freelist_stats(const pm_freelist_t *a, pm_freelist_stats_t *out) {

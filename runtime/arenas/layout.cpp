@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
+#include "arenas/heap_probe.hpp"
 
 using namespace pm::arena_detail;
 
@@ -24,6 +25,8 @@ PM_API const char *pm_arena_strerror(int code) {
     case PM_ARENA_ERANGE: return "range outside the block";
     case PM_ARENA_EBADMARK: return "mark is above the current position";
     case PM_ARENA_ECORRUPT: return "buffer holds no valid arena";
+    case PM_ARENA_EALIGN: return "buffer not 8-byte aligned";
+    case PM_ARENA_ETOOSMALL: return "buffer too small for the arena";
     default: return "unknown arena error";
   }
 }
@@ -112,17 +115,9 @@ PM_API pm_allocation_t pm_global_realloc(void *ptr, pm_layout_t old_layout,
 
 PM_API int pm_copy_onto(const void *src, size_t src_start, void *dst, size_t dst_start,
                         size_t len) {
-  if (src == nullptr || dst == nullptr || !pm_owns(src) || !pm_owns(dst))
-    return PM_ARENA_ENOTOWNED;
-  size_t src_end, dst_end;
-  if (__builtin_add_overflow(src_start, len, &src_end) ||
-      __builtin_add_overflow(dst_start, len, &dst_end) || src_end > pm_usable_size(src) ||
-      dst_end > pm_usable_size(dst))
-    return PM_ARENA_ERANGE;
-  if (len != 0)
-    memmove(static_cast<char *>(dst) + dst_start, static_cast<const char *>(src) + src_start,
-            len);
-  return PM_ARENA_OK;
+  if (!heap_block_live(src) || !heap_block_live(dst)) return PM_ARENA_ENOTOWNED;
+  return checked_copy(src, src_start, pm_usable_size(src), dst, dst_start, pm_usable_size(dst),
+                      len);
 }
 
 }  // extern "C"

@@ -5,27 +5,24 @@
 
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
+#include "arenas/poison.hpp"
 
 using namespace pm::arena_detail;
-
-struct pm_pool_slab {
-  pm_pool_slab *next;        // every slab
-  pm_pool_slab *next_avail;  // slabs with a free block
-  char *begin, *end;         // the blocks
-  void *free;                // freed blocks, linked through their first word
-  size_t fresh;              // blocks [fresh, nblocks) were never handed out
-  size_t nblocks, nfree;
-  bool in_avail;
-  uint64_t bits[];           // allocated blocks
-};
 
 namespace {
 
 constexpr unsigned kGrow = 1u;
 
+// offset / block_size without a division: the high half of offset * div_magic, exact for
+// every offset inside a slab (add_slab keeps div_magic 0 where it would not be).
+size_t block_index(const pm_pool_t *p, size_t off) {
+  if (p->div_magic == 0) return off / p->block_size;
+  return static_cast<size_t>((static_cast<unsigned __int128>(off) * p->div_magic) >> 64);
+}
+
 size_t slab_index(const pm_pool_t *p, const pm_pool_slab *s, const void *ptr, bool *exact) {
   size_t off = static_cast<size_t>(static_cast<const char *>(ptr) - s->begin);
-  size_t idx = off / p->block_size;
+  size_t idx = block_index(p, off);
   *exact = idx * p->block_size == off;
   return idx;
 }
@@ -45,13 +42,17 @@ bool add_slab(pm_pool_t *p, size_t nblocks) {
       __builtin_mul_overflow(nblocks, p->block_size, &blocks) ||
       __builtin_add_overflow(head, blocks, &total))
     return false;
+  // The multiply-shift index is exact while offset * block_size stays below 2^64.
+  unsigned __int128 span = static_cast<unsigned __int128>(blocks) * p->block_size;
+  if ((span >> 64) != 0) p->div_magic = 0;
   auto *s = static_cast<pm_pool_slab *>(heap_alloc(total, p->align));
   if (s == nullptr) return false;
   memset(s, 0, sizeof(pm_pool_slab) + words * 8);
   s->begin = reinterpret_cast<char *>(s) + head;
   s->end = s->begin + blocks;
   s->nblocks = s->nfree = nblocks;
-  s->in_avail = true;
+  poison(s->begin, blocks);
+  s->in_avail = 1;
   s->next = p->slabs;
   p->slabs = s;
   s->next_avail = p->avail;
@@ -103,6 +104,7 @@ PM_API int pm_pool_init(pm_pool_t *p, size_t block_size, size_t block_count,
     return PM_ARENA_EINVAL;
   p->block_size = block_size;
   p->align = align;
+  p->div_magic = UINT64_MAX / block_size + 1;  // ceil(2^64 / block_size) for non-powers of 2
   if (opts != nullptr && opts->grow) {
     p->flags |= kGrow;
     p->max_blocks = opts->max_blocks;
@@ -117,6 +119,7 @@ PM_API void pm_pool_destroy(pm_pool_t *p) {
   if (p == nullptr) return;
   for (pm_pool_slab *s = p->slabs; s != nullptr;) {
     pm_pool_slab *next = s->next;
+    unpoison(s->begin, static_cast<size_t>(s->end - s->begin));
     pm_free(s);
     s = next;
   }
@@ -158,16 +161,18 @@ PM_API void *pm_pool_alloc(pm_pool_t *p) {
   size_t i;
   if (s->free != nullptr) {
     b = static_cast<char *>(s->free);
+    unpoison(b, p->block_size);
     memcpy(&s->free, b, sizeof(void *));
-    i = static_cast<size_t>(b - s->begin) / p->block_size;
+    i = block_index(p, static_cast<size_t>(b - s->begin));
   } else {
     i = s->fresh++;
     b = s->begin + i * p->block_size;
+    unpoison(b, p->block_size);
   }
   s->bits[i / 64] |= uint64_t{1} << (i % 64);
   if (--s->nfree == 0) {
     p->avail = s->next_avail;
-    s->in_avail = false;
+    s->in_avail = 0;
   }
   p->num_free--;
   return b;
@@ -186,15 +191,24 @@ PM_API int pm_pool_dealloc(pm_pool_t *p, void *ptr) {
   if (rc != PM_ARENA_OK) return rc;
   s->bits[i / 64] &= ~(uint64_t{1} << (i % 64));
   memcpy(ptr, &s->free, sizeof(void *));
+  poison(ptr, p->block_size);
   s->free = ptr;
   s->nfree++;
   p->num_free++;
   if (!s->in_avail) {
-    s->in_avail = true;
+    s->in_avail = 1;
     s->next_avail = p->avail;
     p->avail = s;
   }
   return PM_ARENA_OK;
+}
+
+PM_API int pm_pool_copy_onto(const pm_pool_t *p, const void *src, size_t src_start, void *dst,
+                             size_t dst_start, size_t len) {
+  if (p == nullptr) return PM_ARENA_EINVAL;
+  size_t ss = pm_pool_check(p, src) == PM_ARENA_OK ? p->block_size : 0;
+  size_t ds = pm_pool_check(p, dst) == PM_ARENA_OK ? p->block_size : 0;
+  return checked_copy(src, src_start, ss, dst, dst_start, ds, len);
 }
 
 PM_API size_t pm_pool_block_size(const pm_pool_t *p) { return p == nullptr ? 0 : p->block_size; }

@@ -57,7 +57,7 @@ PM_API pm_scratch_t pm_scratch_begin(const pm_bump_t *const *conflicts, size_t c
     for (size_t i = 0; i < count && !taken; i++) taken = conflicts[i] == &b;
     if (!taken) return pm_scratch_t{&b, pm_bump_mark(&b)};
   }
-  return pm_scratch_t{nullptr, pm_bump_mark_t{nullptr, nullptr, 0}};
+  return pm_scratch_t{nullptr, pm_bump_mark_t{nullptr, nullptr, 0, 0}};
 }
 
 PM_API void pm_scratch_end(pm_scratch_t *scope) {

@@ -4,6 +4,7 @@
 
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
+#include "arenas/poison.hpp"
 
 using namespace pm::arena_detail;
 
@@ -47,11 +48,13 @@ PM_API int pm_stack_init(pm_stack_t *s, void *buffer, size_t capacity) {
   }
   s->base = static_cast<char *>(buffer);
   s->capacity = capacity;
+  poison(s->base, capacity);
   return PM_ARENA_OK;
 }
 
 PM_API void pm_stack_destroy(pm_stack_t *s) {
   if (s == nullptr) return;
+  unpoison(s->base, s->capacity);
   if (s->flags & kOwned) pm_free(s->base);
   memset(s, 0, sizeof *s);
 }
@@ -82,22 +85,51 @@ PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout) {
   if (p < start) return {nullptr, 0};
   size_t off = p - base;
   if (off > s->capacity || layout.size > s->capacity - off) return {nullptr, 0};
+  unpoison_range(s->base + s->top, s->base + off + layout.size);
   Header *h = header_of(s, off);
   h->prev_top = s->top;
   h->prev_last = s->last;
   s->top = off + layout.size;
   s->last = off;
-  s->count++;
   return {reinterpret_cast<void *>(p), layout.size};
+}
+
+PM_API pm_allocation_t pm_stack_alloc_zeroed(pm_stack_t *s, pm_layout_t layout) {
+  pm_allocation_t a = pm_stack_alloc(s, layout);
+  if (a.ptr != nullptr) memset(a.ptr, 0, a.size);
+  return a;
+}
+
+PM_API size_t pm_stack_block_size(const pm_stack_t *s, const void *ptr) {
+  if (s == nullptr || ptr == nullptr || s->base == nullptr) return 0;
+  const char *p = static_cast<const char *>(ptr);
+  if (p < s->base || p >= s->base + s->capacity) return 0;
+  size_t target = static_cast<size_t>(p - s->base), end = s->top;
+  for (size_t cur = s->last; cur != 0;) {
+    if (cur == target) return end - cur == 0 ? 0 : end - cur;
+    if (cur < target) return 0;  // below the block that would hold it: not a block start
+    const Header *h = header_of(s, cur);
+    end = h->prev_top;
+    cur = h->prev_last;
+  }
+  return 0;
+}
+
+PM_API int pm_stack_copy_onto(const pm_stack_t *s, const void *src, size_t src_start, void *dst,
+                              size_t dst_start, size_t len) {
+  if (s == nullptr) return PM_ARENA_EINVAL;
+  return checked_copy(src, src_start, pm_stack_block_size(s, src), dst, dst_start,
+                      pm_stack_block_size(s, dst), len);
 }
 
 PM_API int pm_stack_pop(pm_stack_t *s) {
   if (s == nullptr) return PM_ARENA_EINVAL;
   if (s->last == 0) return PM_ARENA_EEMPTY;
   const Header *h = header_of(s, s->last);
+  size_t old_top = s->top;
   s->top = h->prev_top;
   s->last = h->prev_last;
-  s->count--;
+  poison_range(s->base + s->top, s->base + old_top);
   return PM_ARENA_OK;
 }
 
@@ -113,15 +145,20 @@ PM_API int pm_stack_dealloc(pm_stack_t *s, void *ptr) {
 
 PM_API void pm_stack_reset(pm_stack_t *s) {
   if (s == nullptr) return;
+  poison(s->base, s->top);
   s->top = 0;
   s->last = 0;
-  s->count = 0;
 }
 
 PM_API size_t pm_stack_remaining(const pm_stack_t *s) {
   return s == nullptr ? 0 : s->capacity - s->top;
 }
 
-PM_API size_t pm_stack_count(const pm_stack_t *s) { return s == nullptr ? 0 : s->count; }
+PM_API size_t pm_stack_count(const pm_stack_t *s) {
+  if (s == nullptr) return 0;
+  size_t n = 0;
+  for (size_t cur = s->last; cur != 0 && n <= s->capacity; n++) cur = header_of(s, cur)->prev_last;
+  return n;
+}
 
 }  // extern "C"

@@ -57,7 +57,7 @@ TEST(ArenasFreeList, FreeReportsForeignInteriorAndDoubleFrees) {
 }
 
 TEST(ArenasFreeList, CoalescingMergesNeighboursAndTheTop) {
-  pm::FreeListArena a(8192);
+  pm::FreeListArena a(8192, pm::FreeListOptions{.quick = false});  // merging at once: no quick lists
   std::size_t top0 = a.stats().top;
   void *x = a.malloc(100), *y = a.malloc(100), *z = a.malloc(100), *w = a.malloc(100);
   ASSERT_TRUE(x && y && z && w);
@@ -80,9 +80,9 @@ TEST(ArenasFreeList, WithoutCoalescingBlocksStaySeparate) {
   pm::FreeListArena a(8192, pm::FreeListOptions{16, false, true, 0});
   std::size_t top0 = a.stats().top;
   void *x = a.malloc(100), *y = a.malloc(100), *z = a.malloc(100);
-  a.free(x);
-  a.free(y);
-  a.free(z);
+  EXPECT_TRUE(a.free(x));
+  EXPECT_TRUE(a.free(y));
+  EXPECT_TRUE(a.free(z));
   pm::FreeListStats s = a.stats();
   EXPECT_EQ(s.free_count, 3u);
   EXPECT_EQ(s.used_count, 0u);
@@ -94,11 +94,11 @@ TEST(ArenasFreeList, WithoutCoalescingBlocksStaySeparate) {
 
 TEST(ArenasFreeList, SplittingOnAndOff) {
   {
-    pm::FreeListArena a(8192);
+    pm::FreeListArena a(8192, pm::FreeListOptions{.quick = false});
     void *big = a.malloc(1000);
     void *guard = a.malloc(16);
     ASSERT_TRUE(big && guard);
-    a.free(big);
+    EXPECT_TRUE(a.free(big));
     void *small = a.malloc(100);
     EXPECT_EQ(small, big);  // the front of the free block
     EXPECT_LT(a.usable_size(small), 200u);
@@ -108,33 +108,33 @@ TEST(ArenasFreeList, SplittingOnAndOff) {
     EXPECT_LT(second, guard);
   }
   {
-    pm::FreeListArena a(8192, pm::FreeListOptions{16, true, false, 0});
+    pm::FreeListArena a(8192, pm::FreeListOptions{16, true, false, 0, false});
     void *big = a.malloc(1000);
     a.malloc(16);
-    a.free(big);
+    EXPECT_TRUE(a.free(big));
     void *small = a.malloc(100);
     EXPECT_EQ(small, big);
     EXPECT_GE(a.usable_size(small), 1000u);  // the whole block, all usable
     EXPECT_EQ(a.stats().free_count, 0u);
   }
   {
-    pm::FreeListArena a(8192, pm::FreeListOptions{16, true, true, 1024});  // min_split
+    pm::FreeListArena a(8192, pm::FreeListOptions{16, true, true, 1024, false});  // min_split
     void *big = a.malloc(1000);
     a.malloc(16);
-    a.free(big);
+    EXPECT_TRUE(a.free(big));
     EXPECT_EQ(a.malloc(100), big);
     EXPECT_EQ(a.stats().free_count, 0u);  // the rest was smaller than min_split
   }
 }
 
 TEST(ArenasFreeList, GoodFitPrefersTheSmallestFittingList) {
-  pm::FreeListArena a(1 << 16);
+  pm::FreeListArena a(1 << 16, pm::FreeListOptions{.quick = false});
   void *large = a.malloc(1000);
   a.malloc(16);
   void *small = a.malloc(100);
   a.malloc(16);
-  a.free(large);
-  a.free(small);
+  EXPECT_TRUE(a.free(large));
+  EXPECT_TRUE(a.free(small));
   EXPECT_EQ(a.malloc(90), small);
   EXPECT_EQ(a.malloc(900), large);
 }
@@ -146,7 +146,8 @@ TEST(ArenasFreeList, AlignmentOption) {
   EXPECT_FALSE(pm::FreeListArena(4096, pm::FreeListOptions{4, true, true, 0}).valid());
   EXPECT_FALSE(pm::FreeListArena(4096, pm::FreeListOptions{24, true, true, 0}).valid());
   EXPECT_FALSE(pm::FreeListArena(64).valid());  // too small for the header
-  EXPECT_FALSE(a.alloc(pm::Layout{8, 128}));  // above the arena's alignment
+  void *wide = a.alloc(pm::Layout{8, 128}).ptr;  // above the arena's alignment: served too
+  EXPECT_TRUE(aligned(wide, 128));
   EXPECT_TRUE(a.alloc(pm::Layout{8, 64}));
 }
 
@@ -155,7 +156,7 @@ TEST(ArenasFreeList, CallocFills) {
   auto *p = static_cast<unsigned char *>(a.calloc(50, 0xab));
   ASSERT_NE(p, nullptr);
   for (std::size_t i = 0; i < a.usable_size(p); i++) ASSERT_EQ(p[i], 0xab);
-  a.free(p);
+  EXPECT_TRUE(a.free(p));
   auto *z = static_cast<unsigned char *>(a.calloc(50));
   for (std::size_t i = 0; i < 50; i++) ASSERT_EQ(z[i], 0);
   EXPECT_EQ(a.calloc(5000, 1), nullptr);
@@ -195,7 +196,7 @@ TEST(ArenasFreeList, ReallocCSemantics) {
   char *r = static_cast<char *>(a.malloc(500));
   char *guard2 = static_cast<char *>(a.malloc(16));
   ASSERT_TRUE(guard && r && guard2);
-  a.free(guard);
+  EXPECT_TRUE(a.free(guard));
   char *s = static_cast<char *>(a.realloc(q, 1000 + 16));  // absorbs the freed neighbour
   EXPECT_EQ(s, q);
   char *t = static_cast<char *>(a.realloc(s, 4000));  // has to move
@@ -238,7 +239,7 @@ TEST(ArenasFreeList, StatsAndAvailable) {
   EXPECT_GE(s1.used_bytes, 1008u);
   EXPECT_EQ(s1.available, s0.available - s1.used_bytes);
   EXPECT_EQ(s1.top, s0.top + s1.used_bytes);
-  a.free(p);
+  EXPECT_TRUE(a.free(p));
   EXPECT_EQ(a.stats().available, s0.available);
 }
 
@@ -253,7 +254,7 @@ TEST(ArenasFreeList, BufferCanBeDetachedCopiedAndAttached) {
     char *y = static_cast<char *>(a.malloc(40));
     std::strcpy(x, "kept across owners");
     std::strcpy(y, "second");
-    a.free(a.malloc(100));
+    EXPECT_TRUE(a.free(a.malloc(100)));
     off_a = static_cast<std::size_t>(x - reinterpret_cast<char *>(one));
     off_b = static_cast<std::size_t>(y - reinterpret_cast<char *>(one));
     std::span<std::byte> buf = a.detach();
@@ -292,7 +293,7 @@ TEST(ArenasFreeList, OwnedBufferCanChangeOwner) {
 
 TEST(ArenasFreeList, RandomWorkloadKeepsContentsAndAccounts) {
   for (bool coalesce : {true, false}) {
-    pm::FreeListArena a(1 << 18, pm::FreeListOptions{16, coalesce, true, 0});
+    pm::FreeListArena a(1 << 18, pm::FreeListOptions{16, coalesce, true, 0, !coalesce});
     std::size_t top0 = a.stats().top;
     std::mt19937 rng(42);
     struct Live {
@@ -336,6 +337,29 @@ TEST(ArenasFreeList, RandomWorkloadKeepsContentsAndAccounts) {
   }
 }
 
+TEST(ArenasFreeList, QuickListsReuseExactSizesAndMergeWhenSpaceRunsOut) {
+  pm::FreeListArena a(1 << 14);
+  void *x = a.malloc(100);
+  void *y = a.malloc(100);
+  ASSERT_TRUE(x && y);
+  EXPECT_TRUE(a.free(x));
+  EXPECT_FALSE(a.free(x));  // a quick block is free: a second free is caught
+  EXPECT_EQ(a.usable_size(x), 0u);
+  pm::FreeListStats s = a.stats();
+  EXPECT_EQ(s.used_count, 1u);
+  EXPECT_EQ(s.free_count, 1u);
+  std::size_t live = 0;
+  a.walk([&](void *, std::size_t) { live++; });
+  EXPECT_EQ(live, 1u);           // the walk lists live blocks only
+  EXPECT_EQ(a.malloc(100), x);   // the same size takes it back
+  EXPECT_TRUE(a.free(x));
+  EXPECT_TRUE(a.free(y));
+  // Everything is free: one request for (nearly) all the space merges the quick blocks.
+  void *big = a.malloc(a.stats().available - 64);
+  EXPECT_NE(big, nullptr);
+  EXPECT_EQ(a.stats().free_count, 0u);
+}
+
 TEST(ArenasFreeList, CApi) {
   alignas(16) static unsigned char buf[4096];
   pm_freelist_options_t o = PM_FREELIST_OPTIONS_DEFAULT;
@@ -357,7 +381,11 @@ TEST(ArenasFreeList, CApi) {
   EXPECT_EQ(pm_freelist_create(buf, sizeof buf, &o), nullptr);
   pm_freelist_t *owned = pm_freelist_new(1 << 16, nullptr);
   ASSERT_NE(owned, nullptr);
-  EXPECT_NE(pm_freelist_calloc(owned, 10, 0), nullptr);
+  EXPECT_NE(pm_freelist_malloc_fill(owned, 10, 0), nullptr);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_NE(pm_freelist_calloc(owned, 10, 0), nullptr);  // the old name still works
+#pragma GCC diagnostic pop
   pm_freelist_free(owned);
   EXPECT_EQ(pm_freelist_malloc(nullptr, 8), nullptr);
   EXPECT_EQ(pm_freelist_dealloc(nullptr, p), PM_ARENA_EINVAL);

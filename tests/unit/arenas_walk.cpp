@@ -94,7 +94,7 @@ class ArenasWalkFreeList : public ::testing::TestWithParam<std::tuple<bool, bool
 
 TEST_P(ArenasWalkFreeList, VisitsExactlyTheLiveBlocksThroughChurn) {
   auto [coalesce, split] = GetParam();
-  pm_freelist_options_t o = {16, coalesce ? 1 : 0, split ? 1 : 0, 0};
+  pm_freelist_options_t o = {16, coalesce ? 1 : 0, split ? 1 : 0, 0, split ? 1 : 0};  // quick lists on and off
   pm_freelist_t *fl = pm_freelist_new(256 * 1024, &o);
   ASSERT_NE(fl, nullptr);
   EXPECT_TRUE(walk_all(pm_freelist_walk, fl).empty());
@@ -105,7 +105,7 @@ TEST_P(ArenasWalkFreeList, VisitsExactlyTheLiveBlocksThroughChurn) {
     for (int op = 0; op < 60; op++) {
       unsigned pick = rng() % 10;
       if (pick < 5 || live.empty()) {  // malloc (sizes 0 .. 1999, some of them equal)
-        void *p = pick == 0 ? pm_freelist_calloc(fl, rng() % 64, 0xab)
+        void *p = pick == 0 ? pm_freelist_malloc_fill(fl, rng() % 64, 0xab)
                             : pm_freelist_malloc(fl, rng() % 2000);
         if (p != nullptr) live.push_back(p);
       } else if (pick < 8) {  // free: merges with free neighbours when coalescing
@@ -150,6 +150,7 @@ TEST(ArenasWalk, FreeListCopiedToAnotherAddressWalksTheSameBlocks) {
   Visits before = walk_all(pm_freelist_walk, fl);
   ASSERT_EQ(before.size(), 13u);
 
+  pm_freelist_detach(fl);  // under ASan: unpoisons the free space for the copy
   std::memcpy(b.data(), a.data(), bytes);
   pm_freelist_t *copy = pm_freelist_attach(b.data(), bytes);
   ASSERT_NE(copy, nullptr);
