@@ -604,7 +604,17 @@ class Pool : public detail::TypedOps<Pool> {
       std::uint64_t bit = std::uint64_t{1} << (i % 64);
       if (i * p_.block_size == off && i < s->fresh && (s->bits[i / 64] & bit)) {
         s->bits[i / 64] &= ~bit;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+// Inlined into a caller that passes a small foreign object, GCC flags the store on the
+// path the range checks above exclude.
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
         std::memcpy(c, &s->free, sizeof(void *));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
         s->free = c;
         s->nfree++;
         p_.num_free++;
