@@ -14,14 +14,7 @@ cmake -S tests/subdir -B "$BLD" -DPOOLMALLOC_SOURCE="$SRC" -DCMAKE_BUILD_TYPE=Re
 cmake --build "$BLD" -j2 >"$WORK/build.log" 2>&1 ||
     { tail -30 "$WORK/build.log"; fail "build of the add_subdirectory consumer"; }
 for prog in owns_shared owns_static; do
-    OUT=$(env -u LD_PRELOAD -u LD_LIBRARY_PATH timeout -k 2 10 "$BLD/$prog") ||
-        fail "$prog: exit status $? ($OUT)"
-    [ "$OUT" = OK ] || fail "$prog printed '$OUT'"
-    if readelf -d "$BLD/$prog" | grep -q 'NEEDED.*\[libpoolmalloc\.so\]'; then dyn=yes; else dyn=no; fi
-    case $prog in
-        *_shared) [ $dyn = yes ] || fail "$prog (poolmalloc::poolmalloc) does not need libpoolmalloc.so" ;;
-        *_static) [ $dyn = no ] || fail "$prog (poolmalloc::static) needs libpoolmalloc.so" ;;
-    esac
+    check_cmake_consumer "$BLD" "$prog"
 done
 SO=$(find "$BLD" -name libpoolmalloc.so | head -1)
 [ -n "$SO" ] || fail "the CMake build made no libpoolmalloc.so"

@@ -32,14 +32,7 @@ cmake --build "$BLD" >"$WORK/build.log" 2>&1 ||
     { cat "$WORK/build.log"; fail "build of the consumer project"; }
 
 for prog in owns_shared owns_static arena_shared arena_static; do
-    OUT=$(env -u LD_PRELOAD -u LD_LIBRARY_PATH timeout -k 2 10 "$BLD/$prog") ||
-        fail "$prog: exit status $? ($OUT)"
-    [ "$OUT" = OK ] || fail "$prog printed '$OUT'"
-    if readelf -d "$BLD/$prog" | grep -q 'NEEDED.*\[libpoolmalloc\.so\]'; then dyn=yes; else dyn=no; fi
-    case $prog in
-        *_shared) [ $dyn = yes ] || fail "$prog (poolmalloc::poolmalloc) does not need libpoolmalloc.so" ;;
-        *_static) [ $dyn = no ] || fail "$prog (poolmalloc::static) needs libpoolmalloc.so" ;;
-    esac
+    check_cmake_consumer "$BLD" "$prog"
 done
 
 mv "$WORK/moved" "$STAGE/opt/poolmalloc"

@@ -112,3 +112,17 @@ make_work() {
     trap '[ -n "$PMTEST_KEEP" ] || rm -rf "$WORK"' EXIT
     trap 'exit 1' INT TERM
 }
+
+# check_cmake_consumer DIR PROG: a CMake-built consumer prints OK, and *_shared programs
+# (poolmalloc::poolmalloc) need libpoolmalloc.so while *_static ones (poolmalloc::static) do not.
+check_cmake_consumer() {
+    _bld=$1; _p=$2
+    _out=$(env -u LD_PRELOAD -u LD_LIBRARY_PATH timeout -k 2 10 "$_bld/$_p") ||
+        fail "$_p: exit status $? ($_out)"
+    [ "$_out" = OK ] || fail "$_p printed '$_out'"
+    if readelf -d "$_bld/$_p" | grep -q 'NEEDED.*\[libpoolmalloc\.so\]'; then _dyn=yes; else _dyn=no; fi
+    case $_p in
+        *_shared) [ $_dyn = yes ] || fail "$_p (poolmalloc::poolmalloc) does not need libpoolmalloc.so" ;;
+        *_static) [ $_dyn = no ] || fail "$_p (poolmalloc::static) needs libpoolmalloc.so" ;;
+    esac
+}
