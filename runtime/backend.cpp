@@ -56,6 +56,9 @@ constexpr size_t kDirtyMin = size_t{16} << 20;
 
 Lock g_lock;
 std::atomic<uintptr_t> g_owner{0};  // thread holding g_lock: a signal handler never waits for itself
+// A fork child whose parent forked in the middle of a free-span update: the index is never
+// trusted again, and every call takes the path of a busy lock (map fresh, unmap at once).
+bool g_bypass = false;
 using Bin = List<FreeSpan>;
 using AgeList = List<FreeSpan, &FreeSpan::anext, &FreeSpan::aprev>;
 constinit Bin g_bins[kBins];
@@ -71,6 +74,7 @@ uintptr_t self() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()
 // Takes the lock unless the caller must not wait (may_wait false), or the holder is this
 // very thread (a signal handler that interrupted the backend).
 bool acquire(bool may_wait) {
+  if (PM_UNLIKELY(g_bypass)) return false;
   if (!g_lock.try_lock()) {
     if (!may_wait || g_owner.load(std::memory_order_relaxed) == self()) return false;
     g_lock.lock();
@@ -295,7 +299,7 @@ void release(void* p, size_t segs, size_t dirty) {
   size_t i = index_of(p);
   for (size_t k = 0; k < segs; ++k) segmap_set(addr(i + k), kMapNone);
   uint64_t now = os::now_ms();
-  if (!acquire(true)) {  // a handler that interrupted the backend: give it straight back
+  if (!acquire(true)) {  // a handler that interrupted the backend (or a bypass): give it straight back
     os::unmap(p, bytes_of(segs));
     return;
   }
@@ -400,9 +404,9 @@ Stats stats() {
 
 void lock_acquire() { g_lock.lock(); }
 void lock_release() { g_lock.unlock(); }
-void lock_reset() {
+void lock_reset(bool suspect) {
   g_owner.store(0, std::memory_order_relaxed);
-  g_lock.reset();
+  if (g_lock.reset() && suspect) g_bypass = true;
 }
 
 }  // namespace pm::backend

@@ -52,6 +52,8 @@ Stats stats();
 
 void lock_acquire();  // fork support
 void lock_release();
-void lock_reset();
+// suspect: the fork was not prepared, so a held lock means a half-done update; the free
+// spans are then abandoned and the child's backend maps and unmaps directly.
+void lock_reset(bool suspect);
 
 }  // namespace pm::backend

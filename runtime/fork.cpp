@@ -47,12 +47,15 @@ void parent() {
   prof::fork_parent();
   _IO_list_unlock();
 }
-// glibc resets the list lock in the child itself.
+// glibc resets the list lock in the child itself. After an unprepared fork a held lock was
+// held by the code the forking signal handler interrupted: suspect, each module sets the
+// structure it guards aside instead of resuming a half-done update.
 void child() {
-  segment_locks_reset();
-  backend::lock_reset();
-  huge_locks_reset();
-  large_locks_reset();
+  bool suspect = !g_locked;
+  segment_locks_reset(suspect);
+  backend::lock_reset(suspect);
+  huge_locks_reset(suspect);
+  large_locks_reset(suspect);
   heaps_fork_child();
   prof::fork_child();
 }

@@ -31,14 +31,27 @@ size_t g_count = 0;
 size_t g_live_bytes = 0;
 size_t g_live_blocks = 0;
 
+// A fork child whose parent forked in the middle of a table update: that table is only read
+// from then on and new blocks go into a new one. Its blocks keep their sizes (usable size,
+// realloc by copy); frees of them are dropped, in that child only.
+Entry* g_old_table = nullptr;
+size_t g_old_cap = 0;
+
 size_t hash(uintptr_t a) { return size_t((a >> kSegmentShift) * 0x9E3779B97F4A7C15ull >> 20); }
 
-Entry* find(uintptr_t a) {
-  if (!g_table) return nullptr;
-  for (size_t i = hash(a) & (g_cap - 1);; i = (i + 1) & (g_cap - 1)) {
-    if (g_table[i].addr == a) return &g_table[i];
-    if (g_table[i].addr == 0) return nullptr;
+// Probing ends at an empty slot: there is always one (the load stays under a half).
+Entry* find_in(Entry* table, size_t cap, uintptr_t a) {
+  if (!table) return nullptr;
+  for (size_t i = hash(a) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+    if (table[i].addr == a) return &table[i];
+    if (table[i].addr == 0) return nullptr;
   }
+}
+Entry* find(uintptr_t a) { return find_in(g_table, g_cap, a); }
+// The set-aside table's entry for p (read without the lock: nothing writes it any more).
+const Entry* find_old(const void* p) {
+  if (PM_LIKELY(g_old_table == nullptr)) return nullptr;
+  return find_in(g_old_table, g_old_cap, reinterpret_cast<uintptr_t>(p));
 }
 
 void place(Entry* table, size_t cap, const Entry& e) {
@@ -193,9 +206,20 @@ void free_locked(void* p, const char* where, uint64_t) {
     backend::release(p, segs, size);  // the tail of the last segment was never used
     return;
   }
+  if (find_old(p)) return;  // a set-aside table's block: dropped
   g_lock.unlock();  // the report may abort: do not hold the lock there
   report_misuse(Misuse::kInvalidPointer, p, where);
   g_lock.lock();
+}
+}  // namespace
+
+namespace {
+// A new ordinary block with the first bytes of p (of `size` usable bytes); p is the caller's.
+void* copy_out(void* p, size_t size, size_t new_size, bool may_wait) {
+  bool zeroed;
+  void* q = huge_malloc(new_size, 0, &zeroed, may_wait);
+  if (q) memcpy(q, p, size < map_size(new_size) ? size : map_size(new_size));
+  return q;
 }
 }  // namespace
 
@@ -218,6 +242,7 @@ void huge_free(void* p, const char* where, bool may_wait) {
 
 size_t huge_usable_size(const void* p, bool may_wait) {
   if (SignalSlot* slot = signal_find(p)) return slot->size;
+  if (const Entry* old = find_old(p)) return old->size;
   if (!take(may_wait)) return 0;
   LockRelease release(g_lock);
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
@@ -232,13 +257,11 @@ void* huge_realloc(void* p, size_t new_size, bool may_wait) {
   }
   size_t ms = map_size(new_size);
   if (SignalSlot* slot = signal_find(p)) {  // rare: move it into an ordinary block
-    bool zeroed;
-    void* q = huge_malloc(new_size, 0, &zeroed, may_wait);
-    if (!q) return nullptr;
-    memcpy(q, p, slot->size < ms ? slot->size : ms);
-    signal_unmap(slot);
+    void* q = copy_out(p, slot->size, new_size, may_wait);
+    if (q) signal_unmap(slot);
     return q;
   }
+  if (const Entry* old = find_old(p)) return copy_out(p, old->size, new_size, may_wait);
   if (!take(may_wait)) {
     errno = ENOMEM;
     return nullptr;
@@ -298,7 +321,25 @@ HugeStats huge_stats() {
 
 void huge_locks_acquire() { g_lock.lock(); }
 void huge_locks_release() { g_lock.unlock(); }
-void huge_locks_reset() { g_lock.reset(); }
+void huge_locks_reset(bool suspect) {
+  if (!g_lock.reset() || !suspect) return;
+  if (g_old_table) {  // set aside once before (a fork child's child): one read-only table of both
+    size_t cap = g_old_cap;
+    while (cap < (g_old_cap + g_cap) * 2) cap *= 2;
+    auto* merged = static_cast<Entry*>(os::map(cap * sizeof(Entry)));
+    if (!merged) fatal("huge block table cannot be set aside in a fork child");
+    for (size_t i = 0; i < g_old_cap; ++i)
+      if (g_old_table[i].addr) place(merged, cap, g_old_table[i]);
+    for (size_t i = 0; i < g_cap; ++i)
+      if (g_table[i].addr && !find_in(merged, cap, g_table[i].addr)) place(merged, cap, g_table[i]);
+    g_table = merged;
+    g_cap = cap;
+  }
+  g_old_table = g_table;
+  g_old_cap = g_cap;
+  g_table = nullptr;
+  g_cap = g_count = 0;
+}
 
 // ---- walk support ---------------------------------------------------------------------------
 

@@ -28,6 +28,6 @@ size_t huge_live_blocks(size_t* cursor, void** ptrs, size_t* sizes, size_t max);
 
 void huge_locks_acquire();
 void huge_locks_release();
-void huge_locks_reset();
+void huge_locks_reset(bool suspect);  // suspect: see backend::lock_reset
 
 }  // namespace pm

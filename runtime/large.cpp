@@ -73,6 +73,10 @@ struct Arena {
   size_t free_bytes;
   size_t mapped;
   size_t blocks;
+  // A fork child whose parent forked in the middle of this arena's update: its lists are
+  // never trusted again. Its blocks stay readable; frees of them are dropped (deferred
+  // forever) and new blocks come from the other arenas.
+  bool quarantined;
 };
 
 constinit Arena g_arenas[kArenas];  // constant-initialised: malloc may run before constructors
@@ -82,6 +86,7 @@ void free_locked(Arena& a, void* p, const char* where, uint64_t now);
 // Takes the arena's lock, or gives up at once when the caller must not wait. With the
 // lock held, frees that were deferred to it are done first.
 bool acquire(Arena& a, bool may_wait) {
+  if (PM_UNLIKELY(a.quarantined)) return false;
   if (may_wait) a.lock.lock();
   else if (!a.lock.try_lock()) return false;
   if (PM_UNLIKELY(a.deferred.load(std::memory_order_relaxed) != nullptr)) {
@@ -291,6 +296,7 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
     return nullptr;
   }
   unsigned idx = arena_hint % kArenas;
+  for (unsigned k = 0; PM_UNLIKELY(g_arenas[idx].quarantined) && k < kArenas; ++k) idx = (idx + 1) % kArenas;
   if (!acquire(g_arenas[idx], may_wait)) {
     // A signal handler whose interrupted code holds this arena's lock: another arena will do.
     unsigned k = 1;
@@ -426,6 +432,7 @@ bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
 void large_purge(uint64_t now, bool force) {
   uint64_t decay = options().decay_ms;
   for (Arena& a : g_arenas) {
+    if (a.quarantined) continue;
     if (force) a.lock.lock();
     else if (!a.lock.try_lock()) continue;
     while (UnitMeta* m = a.dirty.first) {
@@ -457,8 +464,9 @@ void large_locks_acquire() {
 void large_locks_release() {
   for (Arena& a : g_arenas) a.lock.unlock();
 }
-void large_locks_reset() {
-  for (Arena& a : g_arenas) a.lock.reset();
+void large_locks_reset(bool suspect) {
+  for (Arena& a : g_arenas)
+    if (a.lock.reset() && suspect) a.quarantined = true;
 }
 
 // ---- walk and statistics support ------------------------------------------------------------

@@ -42,6 +42,6 @@ size_t large_list_segments(const void** out, size_t max, size_t skip);
 
 void large_locks_acquire();
 void large_locks_release();
-void large_locks_reset();
+void large_locks_reset(bool suspect);  // suspect: see backend::lock_reset
 
 }  // namespace pm

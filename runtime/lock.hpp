@@ -32,8 +32,11 @@ class Lock {
     if (state_.exchange(0, std::memory_order_release) == 2)
       syscall(SYS_futex, &state_, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
   }
-  // In a fork child only one thread exists: whoever held the lock is gone.
-  void reset() { state_.store(0, std::memory_order_relaxed); }
+  // In a fork child only one thread exists: whoever held the lock is gone. True when it was
+  // held: after a fork that fork.cpp did not prepare (a single-threaded process forking in
+  // a signal handler), the holder was the interrupted code, so what the lock guards may be
+  // half-updated.
+  bool reset() { return state_.exchange(0, std::memory_order_relaxed) != 0; }
 
  private:
   std::atomic<int> state_{0};

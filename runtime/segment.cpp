@@ -18,16 +18,20 @@ namespace pm {
 namespace {
 Lock g_registry_lock;
 constinit List<Segment, &Segment::all_next, &Segment::all_prev> g_registry;
+// A fork child whose parent forked in the middle of a registry update starts a new list;
+// the segments of the old one are no longer listed (the heap walk and statistics miss them).
+uint8_t g_registry_epoch = 0;
 
 void registry_add(Segment* seg) {
   LockGuard g(g_registry_lock);
   seg->all_next = seg->all_prev = nullptr;
+  seg->registry_epoch = g_registry_epoch;
   g_registry.push_front(seg);
 }
 
 void registry_remove(Segment* seg) {
   LockGuard g(g_registry_lock);
-  g_registry.remove(seg);
+  if (seg->registry_epoch == g_registry_epoch) g_registry.remove(seg);
 }
 
 }  // namespace
@@ -64,6 +68,11 @@ void segments_for_each(void (*fn)(Segment*, void*), void* arg) {
 
 void segment_locks_acquire() { g_registry_lock.lock(); }
 void segment_locks_release() { g_registry_lock.unlock(); }
-void segment_locks_reset() { g_registry_lock.reset(); }
+void segment_locks_reset(bool suspect) {
+  if (g_registry_lock.reset() && suspect) {
+    g_registry_epoch++;
+    g_registry = {};
+  }
+}
 
 }  // namespace pm

@@ -64,6 +64,7 @@ struct Segment {
   Segment* all_next;        // registry of every live segment (statistics, heap walk)
   Segment* all_prev;
   bool in_avail;
+  uint8_t registry_epoch;   // the registry it was added to (see segment_locks_reset)
 };
 static_assert(sizeof(Segment) <= kSliceSize);
 
@@ -100,6 +101,6 @@ void segments_for_each(void (*fn)(Segment*, void*), void* arg);
 // Fork support.
 void segment_locks_acquire();
 void segment_locks_release();
-void segment_locks_reset();
+void segment_locks_reset(bool suspect);  // suspect: see backend::lock_reset
 
 }  // namespace pm

@@ -1,7 +1,12 @@
 /* fork from a signal handler that interrupted malloc or free, in a single-threaded process,
  * with a child that really uses the heap afterwards.
  *
- * usage: conf_fork_signal [forks=100]
+ * usage: conf_fork_signal [forks=100] [big]
+ *
+ * The handler forks only when the signal interrupted poolmalloc's own code (the program
+ * counter lies in the library's text, found in /proc/self/maps), so every fork lands in the
+ * middle of an allocator update; "big" makes that mostly a locked path (large arenas, huge
+ * table, backend) by allocating only large and huge blocks.
  *
  * As in glibc's tst-mallocfork2, the signals come from a separate process (SIGUSR1 sent as
  * fast as it can, so they land anywhere in malloc and free, small, large and huge), and the
@@ -18,6 +23,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 #define PREFORK 96
 static void *prefork[PREFORK];
@@ -27,6 +33,38 @@ static volatile int child_status;
 static long forks_wanted;
 static volatile long ops_since_fork;   /* forks only after the main loop did some work */
 static pid_t sender;
+static uintptr_t text_lo, text_hi;     /* poolmalloc's code; 0, 0: fork wherever */
+
+/* The executable text of the mapping whose path names poolmalloc (the preloaded library). */
+static void find_allocator_text(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && perms[2] == 'x' &&
+            strstr(line, "libpoolmalloc")) {
+            text_lo = lo;
+            text_hi = hi;
+        }
+    }
+    fclose(f);
+}
+
+static uintptr_t interrupted_pc(void *ctx)
+{
+    ucontext_t *uc = ctx;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
 
 /* pre-fork blocks: two in three small, then large, then huge */
 static size_t prefork_size(int i)
@@ -98,10 +136,13 @@ static void child_work(void)
     _exit(0);
 }
 
-static void on_usr1(int sig)
+static void on_usr1(int sig, siginfo_t *si, void *ctx)
 {
     (void)sig;
+    (void)si;
     if (forks_done >= forks_wanted || child_failed || ops_since_fork < 16) return;
+    uintptr_t pc = interrupted_pc(ctx);
+    if (text_hi && pc && (pc < text_lo || pc >= text_hi)) return;   /* not inside poolmalloc */
     ops_since_fork = 0;
     int saved = errno;
     pid_t c = fork();
@@ -131,6 +172,7 @@ static void on_watchdog(int sig)
 int main(int argc, char **argv)
 {
     forks_wanted = pmt_arg(argc, argv, 1, 100);
+    int big = argc > 2 && strcmp(argv[2], "big") == 0;
     pmt_init("conf_fork_signal");
     for (int i = 0; i < PREFORK; i++) {
         prefork_n[i] = prefork_size(i);
@@ -143,7 +185,9 @@ int main(int argc, char **argv)
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1;
+    find_allocator_text();
+    sa.sa_sigaction = on_usr1;
+    sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
 
@@ -170,7 +214,7 @@ int main(int argc, char **argv)
             pmt_check(p[i], n[i] < 256 ? n[i] : 256, "main loop");
             free(p[i]);
         }
-        switch ((r >> 12) % 64) {
+        switch (big ? (r >> 12) % 5 : (r >> 12) % 64) {
         case 0: n[i] = (4 << 20) + (size_t)((r >> 20) % (4 << 20)); break;    /* huge */
         case 1: case 2: case 3: case 4:
             n[i] = (64 << 10) + (size_t)((r >> 20) % (900 << 10)); break;     /* large */
