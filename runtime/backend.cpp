@@ -51,7 +51,7 @@ static_assert(sizeof(FreeSpan) <= kTagOffset);
 constexpr unsigned kBins = 128;
 // Clean spans unused this many decay periods are unmapped: address space goes back too.
 constexpr uint64_t kUnmapDecays = 16;
-// The dirty budget: at least this much, or an eighth of the memory in use.
+// The dirty budget: at least this much, or as much as the memory in use.
 constexpr size_t kDirtyMin = size_t{16} << 20;
 
 Lock g_lock;
@@ -68,6 +68,7 @@ size_t g_free_bytes;
 size_t g_span_count;
 size_t g_dirty_spans_bytes;  // the part of g_dirty that is ours
 std::atomic<size_t> g_dirty{0};
+std::atomic<size_t> g_in_use{0};  // bytes the front ends hand out (see in_use_add)
 
 uintptr_t self() { return reinterpret_cast<uintptr_t>(__builtin_thread_pointer()); }
 
@@ -378,18 +379,17 @@ size_t release_all() {
 
 void dirty_add(size_t bytes) { g_dirty.fetch_add(bytes, std::memory_order_relaxed); }
 void dirty_sub(size_t bytes) { g_dirty.fetch_sub(bytes, std::memory_order_relaxed); }
+void in_use_add(size_t bytes) { g_in_use.fetch_add(bytes, std::memory_order_relaxed); }
+void in_use_sub(size_t bytes) { g_in_use.fetch_sub(bytes, std::memory_order_relaxed); }
 size_t dirty_bytes() { return g_dirty.load(std::memory_order_relaxed); }
 
 namespace {
 bool over(size_t factor) {
   size_t dirty = g_dirty.load(std::memory_order_relaxed);
   if (dirty <= kDirtyMin * factor) return false;
-  // In use: mapped, minus free spans, minus the front ends' resident free memory.
-  size_t mapped = os::mapped_bytes();
-  size_t spans = __atomic_load_n(&g_dirty_spans_bytes, __ATOMIC_RELAXED);
-  size_t idle = __atomic_load_n(&g_free_bytes, __ATOMIC_RELAXED) + (dirty > spans ? dirty - spans : 0);
-  size_t in_use = mapped > idle ? mapped - idle : 0;
-  return dirty > in_use * factor;
+  // Measured against what is handed out, not what is mapped: address space that free
+  // pages keep after a purge would otherwise raise the budget it is meant to bound.
+  return dirty > g_in_use.load(std::memory_order_relaxed) * factor;
 }
 }  // namespace
 

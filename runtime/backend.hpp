@@ -35,10 +35,13 @@ size_t release_all();
 
 // The dirty budget: resident free bytes of every front end together (heap free pages,
 // large free spans, free segments). Front ends report what they keep resident and free,
-// and purge their own oldest memory while over_budget() says so. The budget is a quarter
-// of the memory in use, and at least 16 MiB.
+// and what they hand out (pages serving a class, large spans, huge blocks: in_use), and
+// purge their own oldest memory while over_budget() says so. The budget is the memory in
+// use, and at least 16 MiB.
 void dirty_add(size_t bytes);
 void dirty_sub(size_t bytes);
+void in_use_add(size_t bytes);
+void in_use_sub(size_t bytes);
 bool over_budget();
 bool far_over_budget();  // twice over: purge even memory that is likely reused soon
 size_t dirty_bytes();

@@ -71,7 +71,12 @@ Heap* heap_storage_alloc() {
   return h;
 }
 
+}  // namespace
+std::atomic<uint32_t> g_heap_count{0};
+namespace {
+
 void registry_add(Heap* h) {
+  g_heap_count.fetch_add(1, std::memory_order_relaxed);
   h->reg_prev = nullptr;
   h->reg_next = g_registry;
   if (g_registry) g_registry->reg_prev = h;
@@ -107,6 +112,7 @@ Heap* take_orphan() {
 }
 
 void registry_remove(Heap* h) {
+  g_heap_count.fetch_sub(1, std::memory_order_relaxed);
   if (h->reg_prev) h->reg_prev->reg_next = h->reg_next;
   else g_registry = h->reg_next;
   if (h->reg_next) h->reg_next->reg_prev = h->reg_prev;

@@ -65,6 +65,9 @@ extern Heap g_reentry_heap;
 // come from the shared heap instead of reviving a heap of its own.
 extern Heap g_exited_heap;
 
+// Registered heaps (live and orphaned): the heaps share the pool's dirty allowance.
+extern std::atomic<uint32_t> g_heap_count;
+
 extern constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec")));
 
 // Marks the thread as inside the allocator for the scope (see g_reentry_heap).

@@ -189,6 +189,7 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait) {
     return nullptr;
   }
   g_live_bytes += ms;
+  backend::in_use_add(ms);
   g_live_blocks++;
   segmap_set(p, kMapHuge);
   return p;
@@ -201,6 +202,7 @@ void free_locked(void* p, const char* where, uint64_t) {
   if (e) {
     size_t segs = e->segs, size = e->size;
     g_live_bytes -= e->size;
+    backend::in_use_sub(e->size);
     g_live_blocks--;
     erase(e);
     backend::release(p, segs, size);  // the tail of the last segment was never used
@@ -276,6 +278,7 @@ void* huge_realloc(void* p, size_t new_size, bool may_wait) {
     old = e->size;
     if (new_segs <= segs) {  // within the span: no syscall; a shorter span gives its tail back
       g_live_bytes = g_live_bytes - old + ms;
+      backend::in_use_sub(old - ms);
       e->size = ms;
       e->segs = new_segs;
       if (new_segs < segs) {
@@ -301,6 +304,7 @@ void* huge_realloc(void* p, size_t new_size, bool may_wait) {
   LockRelease release(g_lock);
   Entry* e = find(reinterpret_cast<uintptr_t>(p));
   g_live_bytes += ms - old;
+  backend::in_use_add(ms - old);
   if (q == p) {
     e->size = ms;
     e->segs = new_segs;

@@ -335,6 +335,7 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
   resident_set(s, start, uint32_t(units), false);  // in use: no longer free memory
   set_span(s, start, uint32_t(units), kUsed);
   a.allocated += units * kUnit;
+  backend::in_use_add(units * kUnit);
   a.blocks++;
   return unit_addr(s, start);
 }
@@ -364,6 +365,7 @@ void free_locked(Arena& a, void* p, const char* where, uint64_t now) {
     uint32_t n = s->units[u].len;
     clear_span(s, u, n);
     a.allocated -= size_t(n) * kUnit;
+    backend::in_use_sub(size_t(n) * kUnit);
     a.blocks--;
     free_span(a, s, u, n, now);
     return;
@@ -410,6 +412,7 @@ bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
     set_span(s, u, uint32_t(m), kUsed);
     free_span(a, s, u + unsigned(m), n - uint32_t(m), now);
     a.allocated -= (n - m) * kUnit;
+    backend::in_use_sub((n - m) * kUnit);
     return true;
   }
   unsigned r = u + n;
@@ -426,6 +429,7 @@ bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
   resident_set(s, u + n, uint32_t(m) - n, false);  // in use now
   if (rest < r + rn) add_free(a, s, rest, r + rn - rest, freed_at);
   a.allocated += (m - n) * kUnit;
+  backend::in_use_add((m - n) * kUnit);
   return true;
 }
 

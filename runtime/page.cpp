@@ -69,15 +69,25 @@ void dirty_append(Heap* heap, Page* page) {
   backend::dirty_add(bytes);
 }
 
-constexpr size_t kHeapDirtyMin = size_t{2} << 20;
-// A heap keeps up to half of the pages it uses (at least kHeapDirtyMin) as resident free
-// pages, so a thread that frees and allocates again reuses them without faults; beyond
-// that, or while the whole allocator is over its budget, free pages go back at once.
+// A heap keeps some of its free pages resident, so a thread that frees and allocates again
+// reuses them without faults: an eighth of the pages it uses, or its share of kPoolDirty
+// (between kHeapDirtyFloor and kHeapDirtyMax) when that is more. Beyond that, or while
+// the whole allocator is over its budget, free pages go back at once. The share shrinks
+// as heaps multiply, so many threads do not each keep a single thread's allowance.
+constexpr size_t kPoolDirty = size_t{8} << 20;
+constexpr size_t kHeapDirtyFloor = size_t{256} << 10;
+constexpr size_t kHeapDirtyMax = size_t{2} << 20;
+constexpr size_t kHeapDirtyShare = 8;
 bool heap_over_budget(const Heap* heap) {
   if (heap->keep_dirty) return false;
   if (heap->orphan_service) return backend::far_over_budget();
-  if (heap->dirty_bytes <= kHeapDirtyMin) return false;
-  return heap->dirty_bytes > heap->page_bytes / 2 || backend::over_budget();
+  if (heap->dirty_bytes <= kHeapDirtyFloor) return false;
+  if (backend::over_budget()) return true;
+  uint32_t heaps = g_heap_count.load(std::memory_order_relaxed);
+  size_t share = kPoolDirty / (heaps ? heaps : 1);
+  if (share > kHeapDirtyMax) share = kHeapDirtyMax;
+  size_t allowance = heap->page_bytes / kHeapDirtyShare;
+  return heap->dirty_bytes > (allowance > share ? allowance : share);
 }
 
 // A free page's memory goes back to the OS; it is no longer on the dirty list.
@@ -250,6 +260,7 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   }
   page->reserved = uint32_t(bytes / bs);
   heap->page_bytes += slot_bytes(seg, slot);
+  backend::in_use_add(slot_bytes(seg, slot));
   page->full_used = 0;
   page->current = false;
   page->class_idx = uint8_t(cls);
@@ -263,6 +274,7 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   PM_ASSERT(page->state != PageState::kFree && page->next == nullptr && page->prev == nullptr);
   Segment* seg = segment_of(page);
   heap->page_bytes -= slot_bytes(seg, page->slot);
+  backend::in_use_sub(slot_bytes(seg, page->slot));
   page->free = page->local_free = nullptr;
   page->heap = nullptr;
   page->div_magic = 0;
