@@ -8,5 +8,5 @@
 # only: glibc's malloc does not support a child that goes on allocating here.
 . tests/scripts/lib/common.sh
 need_prog conf_fork_signal
-run_pm "conf_fork_signal" 120 "$PROGS/conf_fork_signal" 300
-run_pm "conf_fork_signal big" 120 "$PROGS/conf_fork_signal" 300 big
+run_pm "conf_fork_signal" 400 "$PROGS/conf_fork_signal" 300
+run_pm "conf_fork_signal big" 400 "$PROGS/conf_fork_signal" 300 big
