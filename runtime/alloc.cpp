@@ -116,6 +116,9 @@ PM_PROF_ENTRY void* alloc_big(size_t size) noexcept {
     return heap_malloc_small(size);
   }
   if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
+  if (size <= kPoolMax) {  // the rest of the pool: the first queued page, in line
+    if (void* p = heap_malloc_queued(size_class(size))) return p;
+  }
   bool zeroed;
   return alloc_any(size, &zeroed);
 }

@@ -152,6 +152,28 @@ PM_INLINE void* heap_malloc_small(size_t size) {
   return b;
 }
 
+// Pool blocks above kDirectMax: a free block of the first page in the class's queue, or
+// nullptr for heap_malloc_class to find one (the sentinel heaps' queues are empty, so they
+// always go there). Guarded as heap_malloc_small. A block without its heap's freed key is
+// left for heap_malloc_class, which reports it.
+PM_INLINE void* heap_malloc_queued(unsigned cls) {
+  Heap* heap = tl_heap;
+  tl_heap = &g_reentry_heap;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  Page* page = heap->queues[cls].first;
+  Block* b = page ? page->free : nullptr;
+  if (PM_UNLIKELY(b == nullptr || b->key != reinterpret_cast<uintptr_t>(heap))) {
+    tl_heap = heap;
+    return nullptr;
+  }
+  page->free = link_next_checked(page, b);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tl_heap = heap;
+  page->used++;
+  b->key = 0;
+  return b;
+}
+
 PM_INLINE void heap_free(void* p) {
   uint8_t mv = segmap_get(p);
   if (PM_UNLIKELY(mv < kMapPoolMin)) return heap_free_slow(p);
