@@ -69,8 +69,9 @@ def summarize(runs, names, threads, workloads):
 
 def markdown(table, names, threads, meta):
     """The scaling tables: time with peak RSS, and poolmalloc against the best peer."""
-    lines = [f"Machine: {meta['machine']}; {meta['mode']} run, median of {meta['reps']} interleaved "
-             f"round(s), {meta['date']}. Each cell: wall seconds / peak RSS in MiB. The total work of a "
+    load = " / ".join(" ".join(f"{x:.1f}" for x in l) for l in meta.get("load", []) if l) or "?"
+    lines = [f"Machine: {meta['machine']}, load average before / after {load}; {meta['mode']} run, "
+             f"median of {meta['reps']} interleaved round(s), {meta['date']}. Each cell: wall seconds / peak RSS in MiB. The total work of a "
              "workload is the same at every thread count.", ""]
     lines.append("| workload | threads | " + " | ".join(names) + " | poolmalloc / fastest peer (time); / smallest peer (RSS) |")
     lines.append("|---|---|" + "---|" * len(names) + "---|")

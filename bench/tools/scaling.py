@@ -48,6 +48,7 @@ def main():
     runs = {}
     broken = set()
     started = time.time()
+    load_before = machine.loadavg()
     done = 0
     for rep in range(reps):
         if args.budget and done and (time.time() - started) * (done + 1) / done > args.budget:
@@ -75,7 +76,7 @@ def main():
     meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "mode": mode, "reps": done,
             "machine": f"{mc['cpu']}, {mc['nproc']} CPUs, {mc['mem_gib']} GiB", "threads": threads,
             "allocators": [vars(a) for a in allocs], "notes": notes, "command": " ".join(sys.argv),
-            "duration_s": round(time.time() - started, 1),
+            "duration_s": round(time.time() - started, 1), "load": [load_before, machine.loadavg()],
             "workloads": {w.name: w.what for w in work}}
     names = [a.name for a in allocs]
     table = scaling.summarize(runs, names, threads, [w.name for w in work])
