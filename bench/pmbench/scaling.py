@@ -43,7 +43,7 @@ SCALED: List[Scaled] = [
     Scaled("glibc-thread", "glibc_thread", "replacement steps, 1024 live blocks per thread",
            {"quick": 4_000_000, "full": 24_000_000}, _glibc),
     Scaled("xmalloc", "xmalloc", "batches of 64 blocks, half the threads produce, half consume (1 thread: one of each)",
-           {"quick": 60_000, "full": 400_000}, _xmalloc),
+           {"quick": 60_000, "full": 250_000}, _xmalloc),
     Scaled("rptest", "rptest", "replacements, 4096 live blocks per thread, 10% handed to the next thread",
            {"quick": 1_600_000, "full": 8_000_000}, _rptest),
 ]
