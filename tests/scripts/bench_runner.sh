@@ -76,7 +76,7 @@ doc = os.path.join(tmp, "doc.md")
 scaling.update_doc(doc, "TABLE ONE")
 scaling.update_doc(doc, "TABLE TWO")
 text = open(doc).read()
-assert text.count("## Thread scaling") == 1 and "TABLE TWO" in text and "TABLE ONE" not in text, text[-600:]
+assert text.count("## Thread scaling\n") == 1 and "TABLE TWO" in text and "TABLE ONE" not in text, text[-600:]
 PY
 
 # The servers suite refuses a server that does not map the allocator it was given.
