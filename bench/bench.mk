@@ -4,10 +4,13 @@
 #   make bench-first      the first side-by-side: small pairs, batches, two-thread
 #                         producer/consumer (Google Benchmark), ratios to jemalloc on stdout
 #   make bench-instr      instructions per malloc+free pair under callgrind, alone
+#   make bench-scaling    larson, glibc-thread, xmalloc, rptest at 1..16 threads under each
+#                         allocator; rewrites the "Thread scaling" section of docs/benchmarks.md
+#                         (QUICK=1: about a minute; SCALING_ARGS passes options to the script)
 #   (make bench-arenas, the scoped-arena benchmarks, lives in mk/arenas.mk)
 # BENCH_ARGS passes more options to bench/run.py (see bench/run.py --help), e.g.
 #   make bench QUICK=1 BENCH_ARGS='--only larson --allocators poolmalloc,jemalloc'
-.PHONY: bench bench-first bench-instr bench-deps bench-build
+.PHONY: bench bench-first bench-instr bench-deps bench-build bench-scaling
 
 BENCH_PY   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 BENCH_DIR  := $(BUILD)/bench
@@ -24,6 +27,7 @@ BENCH_WL_SRC    := $(sort $(wildcard bench/workloads/*.cpp))
 BENCH_WL_BIN    := $(patsubst bench/workloads/%.cpp,$(BENCH_DIR)/workloads/%,$(BENCH_WL_SRC))
 BENCH_TOOLS     := $(BENCH_DIR)/pmrun $(BENCH_DIR)/instr_pair
 BENCH_BINS      := $(BENCH_DIR)/micro_bench $(BENCH_TOOLS) $(BENCH_WL_BIN)
+BENCH_SCALING_BINS := $(BENCH_TOOLS) $(addprefix $(BENCH_DIR)/workloads/,larson glibc_thread xmalloc rptest)
 BENCH_RUN       := $(BENCH_PY) bench/run.py --build $(BUILD) $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 # Google Benchmark comes with the packages bench-deps installs: check them first, even under -j.
@@ -57,3 +61,6 @@ bench-first: all bench-deps $(BENCH_DIR)/micro_bench $(BENCH_TOOLS)
 
 bench-instr: all bench-deps $(BENCH_TOOLS)
 	$(BENCH_RUN) --suites instr
+
+bench-scaling: all bench-deps $(BENCH_SCALING_BINS)
+	$(BENCH_PY) bench/tools/scaling.py --build $(BUILD) $(if $(QUICK),--quick) --doc docs/benchmarks.md $(SCALING_ARGS)

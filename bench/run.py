@@ -4,7 +4,7 @@ tcmalloc and glibc in one run, interleaved (each round runs every benchmark once
 each allocator, in a rotating order) so that drift on the machine hits all alike. Writes
 bench/results/<stamp>-<mode>.{md,json,csv,svg}. Standard library only.
 
-  bench/run.py [--quick] [--reps N] [--suites micro,workloads,instr] [--only REGEX]
+  bench/run.py [--quick] [--reps N] [--suites micro,workloads,instr,servers] [--only REGEX]
   bench/run.py --first     the first side-by-side: small pairs, batches, cross-thread
   bench/run.py --suites instr   instruction counts only (make bench-instr)"""
 import argparse
@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pmbench import allocators, instr, machine, measure, micro, report, stats  # noqa: E402
+from pmbench import allocators, instr, machine, measure, micro, report, servers, stats  # noqa: E402
 from pmbench import workloads as wl  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,7 +35,8 @@ def parse_args():
     p.add_argument("--quick", action="store_true", help="smaller parameters, fewer rounds")
     p.add_argument("--reps", type=int, help="rounds (default 3 quick, 5 full)")
     p.add_argument("--threads", type=int, default=4, help="threads in the threaded workloads")
-    p.add_argument("--suites", default="micro,workloads,instr")
+    p.add_argument("--suites", default="micro,workloads,instr,servers",
+                   help="servers: redis-server and PostgreSQL with the allocator preloaded into the server")
     p.add_argument("--only", help="regex: run only the workloads / micro benchmarks it matches")
     p.add_argument("--allocators", help="comma list, e.g. poolmalloc,jemalloc")
     p.add_argument("--first", action="store_true", help="the first side-by-side only; prints ratios")
@@ -64,6 +65,20 @@ def run_timed(args, allocs, data):
             data["workloads"][w.name] = {"pattern": w.pattern, "what": w.what, "argv": argv,
                                          "stdin": stdin, "env": w.env,
                                          "runs": {a.name: [] for a in allocs}}
+    if "servers" in suites and not args.first:
+        for n in servers.ensure_installed(log):
+            log(f"note: {n}")
+            data["meta"]["notes"].append(n)
+        sctx = servers.Context(args.build)
+        for s in servers.SERVERS:
+            if only and not only.search(s.name):
+                continue
+            tasks.append(("server", s))
+            data["workloads"][s.name] = {"pattern": s.pattern, "what": s.what, "argv": [], "stdin": None,
+                                         "env": {}, "params": s.quick if args.quick else s.full,
+                                         "runs": {a.name: [] for a in allocs}}
+            if s.skip_glibc and any(a.preload is None for a in allocs):
+                data["meta"]["notes"].append(f"{s.name} not run under glibc: {s.skip_glibc}")
     timeout = 300 if args.quick else 900
     broken = set()  # (task, allocator) that failed once: not run again
     for rep in range(args.reps):
@@ -83,6 +98,20 @@ def run_timed(args, allocs, data):
                         log(f"[{rep + 1}/{args.reps}] micro under {a.name} FAILED: {failure(res)}")
                     continue
                 if (task.name, a.name) in broken:
+                    continue
+                if kind == "server":
+                    if a.preload is None and task.skip_glibc:
+                        continue
+                    res = servers.run(sctx, task, a, args.quick)
+                    entry = {"rc": res.rc, "wall": res.wall, "cpu": res.cpu, "maxrss_kib": res.maxrss_kib,
+                             "metrics": res.metrics}
+                    if res.rc != 0:
+                        entry["error"] = res.error
+                        broken.add((task.name, a.name))
+                    data["workloads"][task.name]["runs"][a.name].append(entry)
+                    status = f"  FAILED: {res.error}" if res.rc != 0 else ""
+                    log(f"[{rep + 1}/{args.reps}] {task.name:<16} {a.name:<10} {res.wall:7.3f} s "
+                        f"{res.maxrss_kib / 1024:8.1f} MiB (server){status}")
                     continue
                 argv, stdin = task.argv(ctx, args.quick)
                 env = a.env()
@@ -175,7 +204,7 @@ def main():
                      "allocators": [vars(a) for a in allocs]},
             "workloads": {}}
     suites = args.suites.split(",")
-    if "micro" in suites or "workloads" in suites:
+    if "micro" in suites or "workloads" in suites or "servers" in suites:
         run_timed(args, allocs, data)
     if "instr" in suites:
         run_instr(args, allocs, data)

@@ -112,6 +112,17 @@ def _workload_sections(data, s, names):
                       lambda v: _f(None if v is None else v / 1024, "{:.1f}"),
                       "Read from /proc/self/statm right after the phase, with no pause: an allocator "
                       "that returns memory after a delay shows it later.", first="phase")
+    served = [(w, row) for w, row in rows if data["workloads"][w]["pattern"] == "real server"]
+    if served:
+        def thr_cell(c):
+            m = c["metrics"]
+            v = m.get("requests_per_s", m.get("tps"))
+            return "-" if v is None else f"{v:,.0f}"
+        out += _table("### Servers: throughput (redis: requests/s over the whole fixed run; postgres: pgbench tps)",
+                      names, served, thr_cell,
+                      "The allocator is preloaded into the server only (checked in /proc/PID/maps). Peak RSS "
+                      "above is the server's: VmHWM of redis-server; for PostgreSQL the peak summed PSS of the "
+                      "postmaster and its backends, sampled every 0.2 s.")
     spread = [(w, row) for w, row in rows]
     out += _table("### Noise: spread of the timed runs, (max - min) / median", names, spread,
                   lambda c: f"{100 * c['spread']:.0f}%" if c["runs"] > 1 else "-")
