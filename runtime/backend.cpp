@@ -184,6 +184,21 @@ void unmap_span(FreeSpan* s) {
   os::unmap(s, bytes_of(segs));
 }
 
+// Take segments [start, start + n) out of free span s (which holds them): the pieces before
+// and after stay free with its age and dirt (where in s the resident pages lie is not
+// known: either piece may have them all). Returns the dirty bytes s had.
+size_t take(FreeSpan* s, size_t start, size_t n) {
+  size_t dirty = s->dirty;
+  uint64_t freed_at = s->freed_at;
+  size_t first = index_of(s), end = first + s->segs;
+  PM_ASSERT(first <= start && start + n <= end);
+  remove(s);
+  mark(s, kMapNone);
+  if (start > first) insert(addr(first), start - first, dirty, freed_at);
+  if (start + n < end) insert(addr(start + n), end - start - n, dirty, freed_at);
+  return dirty;
+}
+
 // A free span of at least n segments (good fit), or nullptr.
 FreeSpan* find(size_t n) {
   unsigned b = bin_of(n);
@@ -251,15 +266,8 @@ void* alloc(size_t segs, size_t align_segs, bool* zeroed, bool may_wait) {
   {
     FreeSpan* s = find(need);
     if (s) {
-      size_t dirty = s->dirty;  // where in the span it lies is not known: pieces may have it all
-      uint64_t freed_at = s->freed_at;
-      size_t total = s->segs;
-      size_t first = index_of(s);
-      remove(s);
-      mark(s, kMapNone);
-      size_t start = (first + align_segs - 1) & ~(align_segs - 1);
-      if (start > first) insert(addr(first), start - first, dirty, freed_at);
-      if (start + segs < first + total) insert(addr(start + segs), first + total - start - segs, dirty, freed_at);
+      size_t start = (index_of(s) + align_segs - 1) & ~(align_segs - 1);
+      size_t dirty = take(s, start, segs);
       char* p = addr(start);
       // A purged span faults in every page it is given; resident pages of other free spans
       // can take their place (huge blocks of changing sizes reuse memory this way).
@@ -337,12 +345,7 @@ bool grow_in_place(void* p, size_t old_segs, size_t new_segs) {
   if (r >= kSegmapEntries || segmap_at(r) != kMapFree) return false;
   auto* right = reinterpret_cast<FreeSpan*>(addr(r));
   if (right->segs < extra) return false;
-  size_t dirty = right->dirty;
-  uint64_t freed_at = right->freed_at;
-  size_t total = right->segs;
-  remove(right);
-  mark(right, kMapNone);
-  if (total > extra) insert(addr(r + extra), total - extra, dirty, freed_at);
+  take(right, r, extra);
   return true;
 }
 
