@@ -562,25 +562,22 @@ class Pool : public detail::TypedOps<Pool> {
   Pool(const Pool &) = delete;
   Pool &operator=(const Pool &) = delete;
 
-  // O(1); nullptr when every block is taken (and growth is off or failed). Inline while
-  // the slab at hand keeps a second free block; pm_pool_alloc does the rest.
+  // O(1); nullptr when every block is taken (and growth is off or failed). Inline while the
+  // slab at hand has a free block; pm_pool_alloc does the rest.
   void *alloc() noexcept {
 #if !PM_ARENAS_ASAN
-    pm_pool_slab_t *s = p_.avail;
-    if (s != nullptr && s->nfree > 1 && p_.div_magic != 0) {
-      char *b;
+    if (pm_pool_slab_t *s = p_.cur) {
       std::size_t i;
-      if (s->free != nullptr) {
-        b = static_cast<char *>(s->free);
-        std::memcpy(&s->free, b, sizeof(void *));
-        i = index(static_cast<std::size_t>(b - s->begin));
-      } else {
+      if (std::size_t n = s->nstack; n != 0) {
+        i = s->stack[n - 1];
+        s->nstack = n - 1;
+      } else if (s->fresh < s->nblocks) {
         i = s->fresh++;
-        b = s->begin + i * p_.block_size;
+      } else {
+        return pm_pool_alloc(&p_);
       }
-      s->bits[i / 64] |= std::uint64_t{1} << (i % 64);
-      s->nfree--;
-      p_.num_free--;
+      char *b = s->begin + i * p_.block_size;
+      s->live[i] = 1;
       return b;
     }
 #endif
@@ -596,29 +593,22 @@ class Pool : public detail::TypedOps<Pool> {
   // a block of the newest slab (the only one unless the pool grew) with the same checks.
   [[nodiscard]] bool dealloc(void *p) noexcept {
 #if !PM_ARENAS_ASAN
-    pm_pool_slab_t *s = p_.slabs;
-    char *c = static_cast<char *>(p);
-    if (s != nullptr && c >= s->begin && c < s->end && s->in_avail && p_.div_magic != 0) {
-      auto off = static_cast<std::size_t>(c - s->begin);
-      std::size_t i = index(off);
-      std::uint64_t bit = std::uint64_t{1} << (i % 64);
-      if (i * p_.block_size == off && i < s->fresh && (s->bits[i / 64] & bit)) {
-        s->bits[i / 64] &= ~bit;
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-// Inlined into a caller that passes a small foreign object, GCC flags the store on the
-// path the range checks above exclude.
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#endif
-        std::memcpy(c, &s->free, sizeof(void *));
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-        s->free = c;
-        s->nfree++;
-        p_.num_free++;
-        return true;
+    if (pm_pool_slab_t *s = p_.slabs) {
+      // One multiplication gives the index (high half) and whether p is a block's start
+      // (low half below div_magic); a pointer below begin wraps to a huge offset.
+      auto off = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(p) -
+                                          reinterpret_cast<std::uintptr_t>(s->begin));
+      if (off < s->span) {
+        unsigned __int128 m = static_cast<unsigned __int128>(off) * p_.div_magic;
+        auto i = static_cast<std::size_t>(m >> 64);
+        // Blocks never handed out are not live either, so this also checks i < fresh.
+        if (static_cast<std::uint64_t>(m) < p_.div_magic && s->live[i] != 0) {
+          std::size_t n = s->nstack;
+          s->stack[n] = static_cast<std::uint32_t>(i);
+          s->nstack = n + 1;
+          s->live[i] = 0;
+          return true;
+        }
       }
     }
 #endif
@@ -648,9 +638,6 @@ class Pool : public detail::TypedOps<Pool> {
   pm_pool_t *handle() noexcept { return &p_; }
 
  private:
-  std::size_t index(std::size_t off) const noexcept {
-    return static_cast<std::size_t>((static_cast<unsigned __int128>(off) * p_.div_magic) >> 64);
-  }
   pm_pool_t p_{};
   bool ok_ = false;
 };

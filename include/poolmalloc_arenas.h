@@ -213,24 +213,29 @@ PM_API size_t pm_stack_block_size(const pm_stack_t *s, const void *ptr);
 
 /* ---- pool -------------------------------------------------------------------------------- */
 /* The slab and pool fields are private; they are spelled out so that C++ (poolmalloc.hpp)
- * can inline the fast paths of alloc and dealloc over the same state. */
+ * can inline the fast paths of alloc and dealloc over the same state. A slab keeps the
+ * indices of its freed blocks on a stack and one byte per block that says whether it is
+ * allocated (5 bytes of metadata per block), so neither alloc nor dealloc reads or writes
+ * the blocks themselves. */
 typedef struct pm_pool_slab {
   struct pm_pool_slab *next;       /* every slab */
-  struct pm_pool_slab *next_avail; /* slabs with a free block */
-  char *begin, *end;               /* the blocks */
-  void *free;                      /* freed blocks, linked through their first word */
+  char *begin;                     /* the blocks */
+  size_t span;                     /* their bytes: nblocks * block_size */
+  uint32_t *stack;                 /* indices of freed blocks; the last one is reused first */
+  size_t nstack;                   /* entries on the stack */
   size_t fresh;                    /* blocks [fresh, nblocks) were never handed out */
-  size_t nblocks, nfree;
-  size_t in_avail;                 /* nonzero while on the avail list */
-  uint64_t bits[];                 /* one bit per block, set while it is allocated */
+  size_t nblocks;
+  unsigned char live[];            /* one byte per block, 1 while it is allocated */
 } pm_pool_slab_t;
 typedef struct pm_pool {
-  pm_pool_slab_t *avail; /* slabs with a free block */
+  pm_pool_slab_t *cur;   /* the slab allocation takes from (it may be full) */
   pm_pool_slab_t *slabs; /* every slab, newest first */
   size_t block_size, align;
-  size_t num_blocks, num_free;
+  size_t num_blocks;
   size_t next_blocks, max_blocks;
-  uint64_t div_magic;    /* block index = high 64 bits of offset * div_magic (0: divide) */
+  uint64_t div_magic;    /* ceil(2^64 / block_size), 0 once slabs are too big for it: the high
+                            64 bits of offset * div_magic are the block index, and the low
+                            ones are below div_magic exactly at a block's start */
   unsigned flags;
 } pm_pool_t;
 
@@ -249,12 +254,14 @@ PM_API pm_pool_t *pm_pool_new_ex(size_t block_size, size_t block_count,
                                  const pm_pool_options_t *opts);
 PM_API void pm_pool_free(pm_pool_t *p);
 
-PM_API void *pm_pool_alloc(pm_pool_t *p); /* O(1); NULL when exhausted */
+/* O(1) (O(slabs) when the slab at hand is full and the pool has grown); NULL when exhausted. */
+PM_API void *pm_pool_alloc(pm_pool_t *p);
 /* O(1) for one slab (O(slabs) once grown): OK, ENOTOWNED or EDOUBLEFREE (nothing freed). */
 PM_API int pm_pool_dealloc(pm_pool_t *p, void *ptr);
 /* The same checks without freeing: PM_ARENA_OK when ptr is a live block of p. */
 PM_API int pm_pool_check(const pm_pool_t *p, const void *ptr);
 PM_API size_t pm_pool_block_size(const pm_pool_t *p);
+/* The counts add up the slabs' own: O(slabs). */
 PM_API size_t pm_pool_num_free_blocks(const pm_pool_t *p);
 PM_API size_t pm_pool_num_allocated(const pm_pool_t *p);
 PM_API size_t pm_pool_num_blocks(const pm_pool_t *p);

@@ -1,7 +1,7 @@
 // Walks of the scoped arenas: every live block (free-list, pool, stack) or used range
 // (bump) handed to a visitor, for debugging tools. Like pm_heap_walk, a walk takes no
 // memory from any heap: each reads the metadata its arena already keeps (block headers,
-// the pool's allocated bits, the bump chunks' links, the stack's headers).
+// the pool's live bytes, the bump chunks' links, the stack's headers).
 #include "arenas/common.hpp"
 #include "arenas/arena_walk.hpp"
 
@@ -27,15 +27,10 @@ const pm_pool_slab_t *next_slab(const pm_pool_t *p, const char *after) {
 }
 
 int walk_slab(const pm_pool_t *p, const PoolSlabView &v, pm_walk_visitor_t visit, void *arg) {
-  size_t words = (v.fresh + 63) / 64;
-  for (size_t w = 0; w < words; w++) {
-    // A copy of the word: bits only change if visit breaks the rules (frees a block).
-    for (uint64_t bits = v.bits[w]; bits != 0; bits &= bits - 1) {
-      size_t i = w * 64 + static_cast<size_t>(__builtin_ctzll(bits));
-      if (i >= v.fresh) return 0;
-      void *ptr = const_cast<char *>(v.begin) + i * p->block_size;
-      if (int rc = visit(ptr, p->block_size, arg)) return rc;
-    }
+  for (size_t i = 0; i < v.fresh; i++) {
+    if (v.live[i] == 0) continue;
+    void *ptr = const_cast<char *>(v.begin) + i * p->block_size;
+    if (int rc = visit(ptr, p->block_size, arg)) return rc;
   }
   return 0;
 }

@@ -26,7 +26,7 @@ struct PoolSlabView {
   const pm_pool_slab_t *next;  // every slab, newest first
   const char *begin;           // block i is at begin + i * block_size
   size_t fresh;                // blocks at and above this index were never handed out
-  const uint64_t *bits;        // bit i set while block i is allocated
+  const unsigned char *live;   // live[i] nonzero while block i is allocated
 };
 PoolSlabView pool_slab_view(const pm_pool_slab_t *s);
 

@@ -26,7 +26,7 @@ using namespace pm::arena_detail;
 
 namespace {
 constexpr uint64_t kMagic = 0x706d666c61726e31ull;  // "pmflarn1"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kCoalesce = 1u, kSplit = 2u, kOwned = 4u, kQuickOn = 8u;
 constexpr uint64_t kUsed = 1u, kPrevUsed = 2u, kTop = 4u;
 constexpr uint64_t kSizeMask = ((uint64_t{1} << 48) - 1) & ~uint64_t{7};
@@ -43,9 +43,14 @@ struct pm_freelist {
   uint64_t size, align, min_block, min_split;
   uint64_t first, top, limit;  // first block, top header, highest offset of the top header
   uint64_t salt;
-  uint64_t used_count, used_bytes, free_count, free_bytes;
+  // Live blocks (quick blocks are not) and blocks on the lists (quick blocks are not
+  // either). The two fields of live blocks are apart, so that GCC does not update them as
+  // one vector (a 16-byte load of two 8-byte stores cannot be forwarded).
+  uint64_t used_count, free_count, used_bytes, spare;
   uint64_t fl_count, fl_bitmap;
-  uint8_t sl_bitmap[64];
+  uint8_t sl_bitmap[48];            // fl_count is at most 43 (sizes below 2^48)
+  uint64_t quick_limit;             // requests below this may take a quick block (0: none)
+  uint32_t shift, quick_bins;       // log2(align); kQuickBins, or 0 without quick lists
   uint64_t quick_count;
   uint64_t quick[kQuickBins];  // quick list heads by block size / align - 1 (0: empty)
   uint64_t heads[];  // fl_count * kSlCount list heads (offsets; valid where the bit is set)
@@ -109,7 +114,6 @@ void insert(Arena *a, uint64_t b, uint64_t size) {
   a->fl_bitmap |= uint64_t{1} << fl;
   word(a, b + size - 8) = size;  // boundary tag
   a->free_count++;
-  a->free_bytes += size;
 }
 
 void remove(Arena *a, uint64_t b, uint64_t size) {
@@ -123,7 +127,6 @@ void remove(Arena *a, uint64_t b, uint64_t size) {
     if (a->sl_bitmap[fl] == 0) a->fl_bitmap &= ~(uint64_t{1} << fl);
   }
   a->free_count--;
-  a->free_bytes -= size;
 }
 
 // A free block of at least `need` bytes, or 0. Rounding the request up to the next list
@@ -206,7 +209,11 @@ uint64_t need_for(const Arena *a, size_t n) {
   return need < a->min_block ? a->min_block : need;
 }
 
-// The block whose payload is ptr, or the error that rules it out.
+// The block whose payload is ptr, or the error that rules it out. The header alone decides:
+// its tag (from the offset and the arena's salt) rules out foreign and interior pointers,
+// and a stale pointer never finds USED without QUICK there (release clears USED before a
+// block is merged away, and carving or splitting writes fresh headers only at block
+// starts), so the next block's PREV_USED, another cache line per free, is not read.
 int lookup(const Arena *a, const void *ptr, uint64_t *block) {
   if (a == nullptr) return PM_ARENA_EINVAL;
   const char *p = static_cast<const char *>(ptr);
@@ -220,11 +227,13 @@ int lookup(const Arena *a, const void *ptr, uint64_t *block) {
       (size & (a->align - 1)) || size > a->top - b)
     return PM_ARENA_ENOTOWNED;
   if (!(h & kUsed) || (h & kQuick)) return PM_ARENA_EDOUBLEFREE;
-  if (!readable(base(a) + b + size, 8) || !(word(a, b + size) & kPrevUsed))
-    return PM_ARENA_ENOTOWNED;
   *block = b;
   return PM_ARENA_OK;
 }
+
+// Free bytes in blocks (the lists and the quick lists): every block between first and top
+// is used or free.
+uint64_t free_bytes(const Arena *a) { return a->top - a->first - a->used_bytes; }
 
 void release(Arena *a, uint64_t b) {
   uint64_t h = word(a, b), size = bsize(h), prev_used = h & kPrevUsed;
@@ -252,17 +261,17 @@ void clear(Arena *a) {
   write_top(a, kPrevUsed);
   a->fl_bitmap = 0;
   memset(a->sl_bitmap, 0, sizeof a->sl_bitmap);
-  a->used_count = a->used_bytes = a->free_count = a->free_bytes = 0;
+  a->used_count = a->used_bytes = a->free_count = 0;
   a->quick_count = 0;
   memset(a->quick, 0, sizeof a->quick);
   poison_top(a);
 }
 
-// The quick list for blocks of `size` bytes, or -1 when they do not go on one.
+// The quick list for blocks of `size` bytes (a multiple of align, at least min_block), or -1
+// when they do not go on one.
 int quick_bin(const Arena *a, uint64_t size) {
-  unsigned shift = static_cast<unsigned>(__builtin_ctzll(a->align));  // no division here
-  if (!(a->flags & kQuickOn) || size > (uint64_t{kQuickBins} << shift)) return -1;
-  return static_cast<int>(size >> shift) - 1;
+  uint64_t bin = (size >> a->shift) - 1;  // no division here
+  return bin < a->quick_bins ? static_cast<int>(bin) : -1;
 }
 
 // Frees the used block b onto its quick list (true), or leaves it (false).
@@ -277,8 +286,6 @@ bool quick_push(Arena *a, uint64_t b) {
   a->quick_count++;
   a->used_count--;
   a->used_bytes -= size;
-  a->free_count++;
-  a->free_bytes += size;
   return true;
 }
 
@@ -293,8 +300,6 @@ uint64_t quick_pop(Arena *a, uint64_t need) {
   a->quick_count--;
   a->used_count++;
   a->used_bytes += need;
-  a->free_count--;
-  a->free_bytes -= need;
   return b;
 }
 
@@ -313,8 +318,6 @@ bool quick_take(Arena *a, uint64_t b) {
     a->quick_count--;
     a->used_count++;
     a->used_bytes += size;
-    a->free_count--;
-    a->free_bytes -= size;
     return true;
   }
   return false;
@@ -325,6 +328,47 @@ void quick_flush(Arena *a) {
   for (unsigned bin = 0; bin < kQuickBins && a->quick_count != 0; bin++) {
     while (uint64_t b = quick_pop(a, (bin + 1) * a->align)) release(a, b);
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Every allocation but an exact-size quick block (pm_freelist_malloc's fast path).
+__attribute__((noinline)) void *malloc_slow(Arena *a, size_t n) {
+  if (a == nullptr) return nullptr;
+  uint64_t need = need_for(a, n);
+  if (need == 0) return nullptr;
+  uint64_t b = find(a, need);
+  if (b == 0 && need > a->limit - a->top && a->quick_count != 0) {
+    quick_flush(a);  // nothing else fits: merge the quick blocks and look again
+    b = find(a, need);
+  }
+  if (b != 0) {
+    remove(a, b, bsize(word(a, b)));
+    unpoison_block(a, b, bsize(word(a, b)));
+    use_block(a, b, bsize(word(a, b)), need);
+  } else if (need <= a->limit - a->top) {  // carve from the untouched space
+    b = a->top;
+    unpoison_block(a, b, need + 8);
+    word(a, b) = make(a, b, need, kUsed | (word(a, b) & kPrevUsed));
+    a->top += need;
+    write_top(a, kPrevUsed);
+    a->used_count++;
+    a->used_bytes += need;
+  } else {
+    return nullptr;
+  }
+  return base(a) + b + 8;
+}
+
+// Every free but a block going onto a quick list (pm_freelist_dealloc's fast path).
+__attribute__((noinline)) int dealloc_slow(Arena *a, void *ptr) {
+  if (ptr == nullptr) return a == nullptr ? PM_ARENA_EINVAL : PM_ARENA_OK;
+  uint64_t b;
+  int rc = lookup(a, ptr, &b);
+  if (rc == PM_ARENA_OK && !quick_push(a, b)) release(a, b);
+  return rc;
 }
 
 }  // namespace
@@ -384,6 +428,9 @@ PM_API pm_freelist_t *pm_freelist_create_ex(void *buffer, size_t size,
   a->min_split = o.min_split > min_block ? o.min_split : min_block;
   a->first = first;
   a->limit = first + (size - 8 - first) / o.align * o.align;
+  a->shift = static_cast<uint32_t>(__builtin_ctzll(o.align));
+  a->quick_bins = o.quick ? kQuickBins : 0;
+  a->quick_limit = o.quick ? (uint64_t{kQuickBins} << a->shift) - 7 : 0;
   a->salt = (addr * 0xff51afd7ed558ccdull) ^ size;
   a->fl_count = fl_count;
   clear(a);
@@ -418,6 +465,9 @@ PM_API pm_freelist_t *pm_freelist_attach(void *buffer, size_t size) {
   if (a->magic != kMagic || a->version != kVersion || a->size != size || !is_pow2(a->align) ||
       a->align < 8 || a->min_block != (a->align > 32 ? a->align : 32) ||
       a->min_split < a->min_block || a->fl_count != fl_count_for(size) ||
+      a->shift != static_cast<uint32_t>(__builtin_ctzll(a->align)) ||
+      a->quick_bins != ((a->flags & kQuickOn) ? kQuickBins : 0) ||
+      a->quick_limit != (a->quick_bins != 0 ? (uint64_t{kQuickBins} << a->shift) - 7 : 0) ||
       a->first < header_bytes(a->fl_count) || a->limit > size - 8 || a->top < a->first ||
       a->top > a->limit || ((a->top - a->first) & (a->align - 1)) ||
       ((addr + a->first + 8) & (a->align - 1)) != 0)
@@ -448,33 +498,23 @@ PM_API size_t pm_freelist_size(const pm_freelist_t *fl) { return fl == nullptr ?
 PM_API size_t pm_freelist_align(const pm_freelist_t *fl) { return fl == nullptr ? 0 : fl->align; }
 
 PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
-  if (a == nullptr) return nullptr;
-  uint64_t need = need_for(a, n);
-  if (need == 0) return nullptr;
-  if (a->quick_count != 0) {
-    if (uint64_t q = quick_pop(a, need)) return base(a) + q + 8;
+  // The fast path: the quick list of the request's block size has a block. The limit keeps
+  // the size within the quick lists (need <= kQuickBins * align), so no bin check is left.
+  if (a != nullptr && n < a->quick_limit) {
+    uint64_t need = (n + 8 + a->align - 1) & ~(a->align - 1);
+    if (need < a->min_block) need = a->min_block;
+    uint64_t bin = (need >> a->shift) - 1;
+    if (uint64_t b = a->quick[bin]) {
+      a->quick[bin] = word(a, b + 8);
+      unpoison_block(a, b, need);
+      word(a, b) &= ~kQuick;
+      a->quick_count--;
+      a->used_count++;
+      a->used_bytes += need;
+      return base(a) + b + 8;
+    }
   }
-  uint64_t b = find(a, need);
-  if (b == 0 && need > a->limit - a->top && a->quick_count != 0) {
-    quick_flush(a);  // nothing else fits: merge the quick blocks and look again
-    b = find(a, need);
-  }
-  if (b != 0) {
-    remove(a, b, bsize(word(a, b)));
-    unpoison_block(a, b, bsize(word(a, b)));
-    use_block(a, b, bsize(word(a, b)), need);
-  } else if (need <= a->limit - a->top) {  // carve from the untouched space
-    b = a->top;
-    unpoison_block(a, b, need + 8);
-    word(a, b) = make(a, b, need, kUsed | (word(a, b) & kPrevUsed));
-    a->top += need;
-    write_top(a, kPrevUsed);
-    a->used_count++;
-    a->used_bytes += need;
-  } else {
-    return nullptr;
-  }
-  return base(a) + b + 8;
+  return malloc_slow(a, n);
 }
 
 PM_API void *pm_freelist_aligned_alloc(pm_freelist_t *a, size_t align, size_t n) {
@@ -514,11 +554,30 @@ PM_API void *pm_freelist_calloc(pm_freelist_t *a, size_t n, int fill) {
 }
 
 PM_API int pm_freelist_dealloc(pm_freelist_t *a, void *ptr) {
-  if (ptr == nullptr) return a == nullptr ? PM_ARENA_EINVAL : PM_ARENA_OK;
-  uint64_t b;
-  int rc = lookup(a, ptr, &b);
-  if (rc == PM_ARENA_OK && !quick_push(a, b)) release(a, b);
-  return rc;
+  // The fast path: a live block of a quick size goes onto its quick list. The checks are
+  // lookup's, folded: [first, top), aligned, the tag and flags of a live block (one
+  // comparison) and a size that fits.
+  if (a != nullptr) {
+    uint64_t b = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(ptr) -
+                                       reinterpret_cast<uintptr_t>(a)) - 8;
+    uint64_t rel = b - a->first;
+    if (rel < a->top - a->first && (rel & (a->align - 1)) == 0 && readable(base(a) + b, 8)) {
+      uint64_t h = word(a, b), size = bsize(h), bin = (size >> a->shift) - 1;
+      if ((h & (kTagMask | kTop | kUsed | kQuick)) == (tag(a, b) | kUsed) &&
+          bin < a->quick_bins && size >= a->min_block && (size & (a->align - 1)) == 0 &&
+          size <= a->top - b) {
+        word(a, b) = h | kQuick;
+        word(a, b + 8) = a->quick[bin];
+        poison_quick(a, b, size);
+        a->quick[bin] = b;
+        a->quick_count++;
+        a->used_count--;
+        a->used_bytes -= size;
+        return PM_ARENA_OK;
+      }
+    }
+  }
+  return dealloc_slow(a, ptr);
 }
 
 PM_API void *pm_freelist_realloc(pm_freelist_t *a, void *ptr, size_t n) {
@@ -579,7 +638,7 @@ PM_API void pm_freelist_free_all(pm_freelist_t *a) {
 }
 
 PM_API size_t pm_freelist_remaining(const pm_freelist_t *a) {
-  return a == nullptr ? 0 : a->free_bytes + (a->limit - a->top);
+  return a == nullptr ? 0 : free_bytes(a) + (a->limit - a->top);
 }
 
 PM_API size_t pm_freelist_total_allocated(const pm_freelist_t *a) {
@@ -601,12 +660,12 @@ PM_API void pm_freelist_stats(const pm_freelist_t *a, pm_freelist_stats_t *out) 
   if (out == nullptr) return;
   memset(out, 0, sizeof *out);
   if (a == nullptr) return;
-  out->free_count = a->free_count;
-  out->free_bytes = a->free_bytes;
+  out->free_count = a->free_count + a->quick_count;
+  out->free_bytes = free_bytes(a);
   out->used_count = a->used_count;
   out->used_bytes = a->used_bytes;
   out->top = a->top;
-  out->available = a->free_bytes + (a->limit - a->top);
+  out->available = out->free_bytes + (a->limit - a->top);
   out->total = a->size;
 }
 

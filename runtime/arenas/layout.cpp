@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "arenas/common.hpp"
-#include "arenas/heap_probe.hpp"
+#include "live.hpp"
 
 using namespace pm::arena_detail;
 
@@ -115,7 +115,7 @@ PM_API pm_allocation_t pm_global_realloc(void *ptr, pm_layout_t old_layout,
 
 PM_API int pm_copy_onto(const void *src, size_t src_start, void *dst, size_t dst_start,
                         size_t len) {
-  if (!heap_block_live(src) || !heap_block_live(dst)) return PM_ARENA_ENOTOWNED;
+  if (!pm::block_live(src) || !pm::block_live(dst)) return PM_ARENA_ENOTOWNED;
   return checked_copy(src, src_start, pm_usable_size(src), dst, dst_start, pm_usable_size(dst),
                       len);
 }

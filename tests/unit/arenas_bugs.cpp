@@ -33,6 +33,20 @@ TEST(ArenasBugs, CopyOntoRefusesFreedSmallBlocks) {
   pm_free(live);
 }
 
+// The same for a freed block deep in its page's free list (others freed after it): the
+// query follows the list's links as the allocator stores them (encoded in the hardened
+// variant, where following them raw once went astray).
+TEST(ArenasBugs, CopyOntoRefusesABlockDeepInTheFreeList) {
+  char *live = static_cast<char *>(pm_malloc(48));
+  std::vector<void *> dead;
+  for (int i = 0; i < 8; i++) dead.push_back(pm_malloc(48));
+  ASSERT_NE(live, nullptr);
+  for (void *d : dead) pm_free(d);  // dead[0] is now the last block of the list
+  for (void *d : dead) EXPECT_EQ(pm_copy_onto(live, 0, d, 0, 8), PM_ARENA_ENOTOWNED);
+  EXPECT_EQ(pm_copy_onto(live, 0, live, 8, 8), PM_ARENA_OK);
+  pm_free(live);
+}
+
 // A mark from before reset() must not be accepted after it, even when the arena had grown
 // into chunks (the kept spare chunk is not "before" the current position).
 TEST(ArenasBugs, BumpMarkFromBeforeResetIsRefusedAfterGrowth) {

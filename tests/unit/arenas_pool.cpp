@@ -81,6 +81,39 @@ TEST(ArenasPool, GrowsWithinMaxBlocks) {
   EXPECT_EQ(p.num_free_blocks(), 20u);
 }
 
+TEST(ArenasPool, FullSlabTakesFreedBlocksOfAnOlderOneBeforeGrowing) {
+  pm::Pool p(32, 4, pm::PoolOptions{0, true, 0});
+  std::vector<void *> v;
+  for (int i = 0; i < 16; i++) v.push_back(p.alloc());  // slabs of 4, 4 and 8: all full
+  ASSERT_EQ(p.num_blocks(), 16u);
+  ASSERT_TRUE(p.dealloc(v[1]));  // the first slab's blocks: freed through the C path
+  ASSERT_TRUE(p.dealloc(v[2]));
+  EXPECT_FALSE(p.dealloc(v[2]));
+  EXPECT_EQ(p.num_free_blocks(), 2u);
+  std::set<void *> again{p.alloc(), p.alloc()};
+  EXPECT_EQ(again, (std::set<void *>{v[1], v[2]}));
+  EXPECT_EQ(p.num_blocks(), 16u);  // no new slab while an old one had room
+  EXPECT_NE(p.alloc(), nullptr);    // now it grows
+  EXPECT_EQ(p.num_blocks(), 32u);
+}
+
+TEST(ArenasPool, InlineAndCPathsShareTheState) {
+  pm::Pool p(24, 64);
+  std::vector<void *> v;
+  for (int i = 0; i < 32; i++) v.push_back(i % 2 ? p.alloc() : pm_pool_alloc(p.handle()));
+  EXPECT_EQ(std::set<void *>(v.begin(), v.end()).size(), 32u);
+  for (int i = 0; i < 32; i += 2) ASSERT_TRUE(p.dealloc(v[i]));
+  for (int i = 1; i < 32; i += 2) ASSERT_EQ(pm_pool_dealloc(p.handle(), v[i]), PM_ARENA_OK);
+  for (void *b : v) {
+    EXPECT_FALSE(p.dealloc(b));
+    EXPECT_EQ(pm_pool_dealloc(p.handle(), b), PM_ARENA_EDOUBLEFREE);
+  }
+  EXPECT_FALSE(p.dealloc(static_cast<char *>(v[0]) + 8));  // inside a block
+  EXPECT_FALSE(p.dealloc(static_cast<char *>(v[0]) - 24 * 64));  // below the slab
+  EXPECT_EQ(p.num_free_blocks(), 64u);
+  EXPECT_EQ(p.alloc(), v[31]);  // the most recently freed block first
+}
+
 TEST(ArenasPool, LayoutInterface) {
   pm::Pool p(48, 2);
   EXPECT_FALSE(p.alloc(pm::Layout{49, 8}));
