@@ -135,8 +135,15 @@ PM_INLINE void* heap_malloc_small(size_t size) {
   Page* page = heap->direct[(size + 15) >> 4];
   Block* b = page->free;
   if (PM_UNLIKELY(b == nullptr)) {
-    tl_heap = heap;
-    return Slow(heap, size);
+    // The page's own frees come back here without the slow path; their first block is
+    // checked for its freed key as the slow path would (one without it goes there and is
+    // reported). g_empty_page has neither list.
+    b = page->local_free;
+    if (PM_UNLIKELY(b == nullptr || b->key != reinterpret_cast<uintptr_t>(heap))) {
+      tl_heap = heap;
+      return Slow(heap, size);
+    }
+    page->local_free = nullptr;
   }
   page->free = link_next_checked(page, b);
   if constexpr (policy::kEncodeLinks) {  // hardened: the freed key is checked on every reuse
