@@ -327,7 +327,11 @@ void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept {
 
 void heap_page_unused(Heap* heap, Page* page) noexcept {
   ReentryGuard guard;
-  PM_ASSERT(page->heap == heap && page->used == 0);
+  // The fast free reached 0 without a guard: a signal handler that ran before this one
+  // took may have reused the page (or retired it). Then it is no longer unused.
+  if (PM_UNLIKELY(page->used != 0 || page->heap != heap || page->current ||
+                  page->state == PageState::kFree))
+    return;
   if (page->state == PageState::kFull) {
     page->state = PageState::kQueued;
     page->used = page->full_used - 1;

@@ -138,8 +138,15 @@ PM_INLINE void* heap_malloc_small(size_t size) {
   Page* page = heap->direct[(size + 15) >> 4];
   Block* b = page->free;
   if (PM_UNLIKELY(b == nullptr)) {
-    tl_heap = heap;
-    return Slow(heap, size);
+    // The page's own frees come back here without the slow path; their first block is
+    // checked for its freed key as the slow path would (one without it goes there and is
+    // reported). g_empty_page has neither list.
+    b = page->local_free;
+    if (PM_UNLIKELY(b == nullptr || b->key != reinterpret_cast<uintptr_t>(heap))) {
+      tl_heap = heap;
+      return Slow(heap, size);
+    }
+    page->local_free = nullptr;
   }
   page->free = link_next_checked(page, b);
   if constexpr (policy::kEncodeLinks) {  // hardened: the freed key is checked on every reuse
@@ -174,6 +181,38 @@ PM_INLINE void* heap_malloc_queued(unsigned cls) {
   return b;
 }
 
+// The owner's push onto local_free, atomic with respect to a signal handler on the same
+// thread: the handler may push there too or take the list (a refill), so the head is
+// swapped in with one compare-and-exchange, retried when the handler changed it. It needs
+// no lock prefix (only this thread writes the list) and, unlike a pop, is not exposed to
+// ABA: the link written before the swap is right whenever the head still matches.
+PM_INLINE void local_free_push(Page* page, Block* b) {
+#if defined(__x86_64__)
+  Block* head = page->local_free;
+  bool swapped;
+  do {
+    link_set(b, head);
+    __asm__ volatile("cmpxchgq %[b], %[list]"
+                     : [list] "+m"(page->local_free), "+a"(head), "=@ccz"(swapped)
+                     : [b] "r"(b)
+                     : "memory");
+  } while (PM_UNLIKELY(!swapped));
+#else  // elsewhere: a signal handler is sent to the remote queues for the push
+  Heap* heap = tl_heap;
+  tl_heap = &g_reentry_heap;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  link_set(b, page->local_free);
+  page->local_free = b;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tl_heap = heap;
+#endif
+}
+
+// No guard: every step a signal handler could interleave with is atomic with respect to
+// it. The checks read only this page and block; b is in use (counted in `used`), so the
+// page can neither be retired nor change hands under the handler; the push is above; the
+// count is one read-modify-write. A handler may reuse the page between the count
+// reaching 0 and heap_page_unused, which therefore looks again under its guard.
 PM_INLINE void heap_free(void* p) {
   uint8_t mv = segmap_get(p);
   if (PM_UNLIKELY(mv < kMapPoolMin)) return heap_free_slow(p);
@@ -184,12 +223,7 @@ PM_INLINE void heap_free(void* p) {
   if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);  // atomic: no guard
   if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_suspect(heap, page, b);
   b->key = reinterpret_cast<uintptr_t>(heap);
-  tl_heap = &g_reentry_heap;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  link_set(b, page->local_free);
-  page->local_free = b;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  tl_heap = heap;
+  local_free_push(page, b);
   if (PM_UNLIKELY(--page->used == 0)) heap_page_unused(heap, page);
 }
 
