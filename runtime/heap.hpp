@@ -168,11 +168,21 @@ PM_INLINE void* heap_malloc_queued(unsigned cls) {
   tl_heap = &g_reentry_heap;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   Page* page = heap->queues[cls].first;
-  Block* b = page ? page->free : nullptr;
+  if (PM_UNLIKELY(page == nullptr)) {
+    tl_heap = heap;
+    return nullptr;
+  }
+  Block* b = page->free;
+  Block** from = &page->free;
+  if (b == nullptr) {  // the page's own frees, as in heap_malloc_small
+    b = page->local_free;
+    from = &page->local_free;
+  }
   if (PM_UNLIKELY(b == nullptr || b->key != reinterpret_cast<uintptr_t>(heap))) {
     tl_heap = heap;
     return nullptr;
   }
+  *from = nullptr;
   page->free = link_next_checked(page, b);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
