@@ -3,7 +3,7 @@
 # malloc_trim, after the decay, and in the scenarios where nothing calls the allocator
 # again (idle, fast paths only, huge blocks, frees into an exited thread's heap, blocked
 # threads, medium and large blocks). Each mode checks RSS < 10% of its peak; "many" checks
-# that 16 idle threads keep at most 32 MiB of freed pages resident between them.
+# that 16 idle threads keep at most 40 MiB of freed pages resident between them.
 . tests/scripts/lib/common.sh
 need_prog memory_return
 for mode in trim decay idle active huge handoff threads pool many; do
