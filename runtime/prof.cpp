@@ -109,10 +109,17 @@ int64_t draw() {
 
 // Stack frames -----------------------------------------------------------------------------
 
+// Frames the unwinder may report before the first one that is kept: the allocator's own.
+constexpr unsigned kLeadMax = 8;
+constexpr unsigned kRawFrames = kMaxFrames + kLeadMax;
+
 struct Capture {
-  uintptr_t* frames;
-  unsigned depth;
-  bool leading;  // still in the allocator's own frames
+  uintptr_t ip[kRawFrames];
+  // cfa[k]: what _Unwind_GetCFA reports with ip[k], the canonical frame address of the
+  // frame below (the callee); on x86-64 the return address ip[k] is stored at cfa[k] - 8.
+  uintptr_t cfa[kRawFrames];
+  unsigned n;
+  bool ended;  // the unwinder reached the outermost frame (not cut at kRawFrames)
 };
 
 bool allocator_frame(uintptr_t ip) {
@@ -124,18 +131,108 @@ bool allocator_frame(uintptr_t ip) {
 _Unwind_Reason_Code on_frame(_Unwind_Context* ctx, void* arg) {
   Capture* c = static_cast<Capture*>(arg);
   uintptr_t ip = _Unwind_GetIP(ctx);
-  if (ip == 0) return _URC_END_OF_STACK;
-  if (c->leading && allocator_frame(ip)) return _URC_NO_REASON;
-  c->leading = false;
-  c->frames[c->depth++] = ip;
-  return c->depth < kMaxFrames ? _URC_NO_REASON : _URC_END_OF_STACK;
+  c->ip[c->n] = ip;
+  c->cfa[c->n] = _Unwind_GetCFA(ctx);
+  ++c->n;
+  if (ip == 0) {  // a zero return address ends the stack (kept: the stack cache checks it)
+    c->ended = true;
+    return _URC_END_OF_STACK;
+  }
+  return c->n < kRawFrames ? _URC_NO_REASON : _URC_END_OF_STACK;
 }
 
-// Inlined into its callers: one frame fewer to unwind per sample.
-PM_INLINE unsigned capture(uintptr_t* frames) {
-  Capture c{frames, 0, true};
-  _Unwind_Backtrace(on_frame, &c);
-  return c.depth;
+// Inlined into its callers: one frame fewer to unwind per sample. Leaves the whole walk in
+// c; returns the index of the first frame that is not the allocator's.
+PM_INLINE unsigned capture(Capture& c) {
+  c.n = 0;
+  c.ended = false;
+  if (_Unwind_Backtrace(on_frame, &c) == _URC_END_OF_STACK) c.ended = true;
+  unsigned lead = 0;
+  while (lead < c.n && lead < kLeadMax && allocator_frame(c.ip[lead])) ++lead;
+  return lead;
+}
+
+// The frames of a walk that go into the profile: from `lead`, without the terminating 0,
+// at most kMaxFrames.
+unsigned kept_depth(const uintptr_t* ip, unsigned n, unsigned lead) {
+  if (n > lead && ip[n - 1] == 0) --n;
+  unsigned d = n > lead ? n - lead : 0;
+  return d < kMaxFrames ? d : kMaxFrames;
+}
+
+// ---- the stack cache ------------------------------------------------------------------------
+//
+// Unwinding costs about a thousand instructions per frame (DWARF call-frame programs run
+// for each), and most samples come from a few call sites in loops, whose stacks repeat.
+// Each thread keeps the last few walks it made from sampled_alloc, keyed by sampled_alloc's
+// canonical frame address (CFA), with the address of every return-address slot of the
+// walk. A later sample whose CFA is the same reads those slots: when every one still holds
+// the return address recorded there, the chain of callers is the recorded one (each frame's
+// slot sits where its caller's frame put it, and the walk ends where the recorded one
+// ended), so the recorded frames are used without unwinding. Any difference (another
+// caller, a deeper or shallower stack) is a miss and a fresh walk replaces the oldest
+// entry. Only walks in which every slot held its frame's address at capture time, that
+// ended at the outermost frame and whose frames lie within 4 GiB above the key are kept.
+// The slots read lie in the live part of the thread's own stack whenever the chain up to
+// them matched, and reading them cannot be disturbed by other threads; a signal handler
+// that allocates during a sample is never sampled itself (tl_busy), so it leaves the cache
+// alone.
+constexpr unsigned kCacheEntries = 4;
+constexpr unsigned kCacheFrames = 32;  // longer walks are not cached
+
+struct CachedWalk {
+  uintptr_t key;  // sampled_alloc's CFA; 0: empty
+  uint8_t n;      // ip[1..n) are checked against their slots (ip[0] is inside sampled_alloc)
+  uint8_t lead;   // the first frame that goes into the profile
+  uint8_t depth;  // frames that go into the profile
+  uint32_t slot[kCacheFrames];  // cfa[k] - key: ip[k] is stored 8 bytes below
+  uintptr_t ip[kCacheFrames];
+};
+
+struct WalkCache {
+  CachedWalk e[kCacheEntries];
+  unsigned next;  // the entry the next miss replaces
+};
+
+constinit thread_local WalkCache tl_walks __attribute__((tls_model("initial-exec"))) = {};
+
+// The cached walk that matches the stack above `key`, or nullptr. Reads return-address
+// slots of the caller chain that may belong to frames the sanitizers do not know about.
+__attribute__((no_sanitize("address", "thread", "undefined"))) const CachedWalk* cached_walk(uintptr_t key) {
+  for (const CachedWalk& w : tl_walks.e) {
+    if (w.key != key) continue;
+    unsigned k = 1;
+    for (; k < w.n; ++k) {
+      const volatile uintptr_t* at = reinterpret_cast<const uintptr_t*>(key + w.slot[k] - 8);
+      if (*at != w.ip[k]) break;
+    }
+    if (k == w.n) return &w;
+  }
+  return nullptr;
+}
+
+// Keeps a fresh walk from sampled_alloc, whose CFA is key, if it qualifies (see above).
+__attribute__((no_sanitize("address", "thread", "undefined"))) void cache_walk(uintptr_t key, const Capture& c,
+                                                                              unsigned lead, unsigned depth) {
+  if (!c.ended || c.n < 2 || c.n > kCacheFrames || c.cfa[1] != key) return;
+  // A walk that ends with IP 0 where the outermost frame's call-frame information leaves
+  // its return address undefined (_start, clone): that end follows from the frame before,
+  // so the last slot (which holds anything) is not checked.
+  for (unsigned k = 1; k < c.n; ++k)
+    if (c.cfa[k] < key || c.cfa[k] - key > UINT32_MAX) return;
+  unsigned n = c.n;
+  if (c.ip[n - 1] == 0 && *reinterpret_cast<const volatile uintptr_t*>(c.cfa[n - 1] - 8) != 0) --n;
+  for (unsigned k = 1; k < n; ++k)
+    if (*reinterpret_cast<const volatile uintptr_t*>(c.cfa[k] - 8) != c.ip[k]) return;
+  CachedWalk& w = tl_walks.e[tl_walks.next];
+  w.key = 0;
+  for (unsigned k = 1; k < n; ++k) w.slot[k] = uint32_t(c.cfa[k] - key);
+  memcpy(w.ip, c.ip, c.n * sizeof(uintptr_t));
+  w.n = uint8_t(n);
+  w.lead = uint8_t(lead);
+  w.depth = uint8_t(depth);
+  w.key = key;
+  tl_walks.next = (tl_walks.next + 1) % kCacheEntries;
 }
 
 // Finds the code of the shared object poolmalloc is part of (none when it is linked into
@@ -350,8 +447,20 @@ PM_PROF_ENTRY PM_NOINLINE void* sampled_alloc(size_t size, size_t align, bool ze
   tl_left = draw();
   if (tl_busy) return plain(size, align, zero);
   tl_busy = 1;
-  uintptr_t frames[kMaxFrames];
-  unsigned depth = capture(frames);
+  // The stack: the cached walk when the callers are the same as then, else a fresh one.
+  uintptr_t key = reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa());
+  Capture c;
+  const uintptr_t* frames;
+  unsigned depth;
+  if (const CachedWalk* w = cached_walk(key)) {
+    frames = w->ip + w->lead;
+    depth = w->depth;
+  } else {
+    unsigned lead = capture(c);
+    frames = c.ip + lead;
+    depth = kept_depth(c.ip, c.n, lead);
+    cache_walk(key, c, lead, depth);
+  }
   void* p = nullptr;
   bool done = false;
   unsigned cls = pool_class(size, align);
@@ -430,7 +539,7 @@ void init() noexcept {
     return;
   }
   dl_iterate_phdr(find_self, reinterpret_cast<void*>(&sampled_alloc));
-  uintptr_t warm[kMaxFrames];
+  Capture warm;
   tl_busy = 1;
   capture(warm);  // the unwinder's first call, outside every lock
   tl_busy = 0;
