@@ -21,7 +21,7 @@
 // the profiler (tl_busy) is never sampled again, so an allocation made by the unwinder
 // itself is served without a sample instead of recursing.
 //
-// Memory. Both tables live in mappings of their own (os::map), never in the profiled heap;
+// Memory. The tables live in mappings of their own (os::map), never in the profiled heap;
 // sampled pool blocks come from a heap the profiler owns (g_heap), used under g_lock.
 #include "prof.hpp"
 
@@ -60,6 +60,7 @@ Totals g_totals;
 std::atomic<bool> g_dump_pending{false};
 
 namespace {
+uint32_t* g_stack_index = nullptr;  // g_stacks by hash (see stack_slot)
 constinit thread_local uint64_t tl_rng __attribute__((tls_model("initial-exec"))) = 0;
 // 0: outside the profiler; 1: inside it (never sample or wait for g_lock again);
 // 2: handing back blocks kept for later (their frees go straight through).
@@ -261,20 +262,26 @@ uint64_t hash_frames(const uintptr_t* f, unsigned n) {
   return h | 1;  // 0 marks an empty slot
 }
 
-// The stack's slot (added if new), or kStacks when the table is full.
+// The stack's index in g_stacks (added if new), or kStacks when the table is full. The
+// stacks are kept densely in the order they were first seen (the writers read
+// g_totals.stacks entries, not the whole mapping), found through g_stack_index: open
+// addressing on the hash, each slot the index + 1 (0: empty).
 uint32_t stack_slot(const uintptr_t* f, unsigned n) {
   uint64_t h = hash_frames(f, n);
   for (uint32_t i = uint32_t(h) & (kStacks - 1), probes = 0; probes < kStacks; ++probes, i = (i + 1) & (kStacks - 1)) {
-    Stack& s = g_stacks[i];
-    if (s.hash == 0) {
+    uint32_t at = g_stack_index[i];
+    if (at == 0) {
       if (g_totals.stacks >= kStacks - kStacks / 8) return kStacks;
+      uint32_t si = g_totals.stacks++;
+      Stack& s = g_stacks[si];
       s.hash = h;
       s.depth = n;
       memcpy(s.frames, f, n * sizeof(uintptr_t));
-      ++g_totals.stacks;
-      return i;
+      g_stack_index[i] = si + 1;
+      return si;
     }
-    if (s.hash == h && s.depth == n && !memcmp(s.frames, f, n * sizeof(uintptr_t))) return i;
+    const Stack& s = g_stacks[at - 1];
+    if (s.hash == h && s.depth == n && !memcmp(s.frames, f, n * sizeof(uintptr_t))) return at - 1;
   }
   return kStacks;
 }
@@ -532,8 +539,9 @@ void on_free_big(void* p, void* to) noexcept {
 void init() noexcept {
   if (!options().prof) return;
   g_stacks = static_cast<Stack*>(os::map(sizeof(Stack) * kStacks));
+  g_stack_index = static_cast<uint32_t*>(os::map(sizeof(uint32_t) * kStacks));
   g_live = static_cast<Live*>(os::map(sizeof(Live) * kLive));
-  Heap* heap = g_stacks && g_live ? heap_new_detached() : nullptr;
+  Heap* heap = g_stacks && g_stack_index && g_live ? heap_new_detached() : nullptr;
   if (!heap) {
     write_note("heap profiler: no memory for its tables; profiling is off");
     return;
