@@ -61,6 +61,13 @@ std::atomic<bool> g_dump_pending{false};
 
 namespace {
 uint32_t* g_stack_index = nullptr;  // g_stacks by hash (see stack_slot)
+
+// How many live sampled blocks hash to each mark (written under g_lock, read without it):
+// a large or huge block whose mark is 0 was not sampled, so its free skips the lock and
+// the table. The sample that sets a mark happens before the block is handed out, so any
+// thread that frees the block later sees it.
+constexpr unsigned kMarkBits = 14;
+std::atomic<uint32_t>* g_marks = nullptr;
 constinit thread_local uint64_t tl_rng __attribute__((tls_model("initial-exec"))) = 0;
 // 0: outside the profiler; 1: inside it (never sample or wait for g_lock again);
 // 2: handing back blocks kept for later (their frees go straight through).
@@ -286,6 +293,12 @@ uint32_t stack_slot(const uintptr_t* f, unsigned n) {
   return kStacks;
 }
 
+std::atomic<uint32_t>& mark_of(uintptr_t addr) {
+  return g_marks[((addr >> 12) * 0x9E3779B97F4A7C15ULL) >> (64 - kMarkBits)];
+}
+void mark_add(uintptr_t addr) { mark_of(addr).fetch_add(1, std::memory_order_relaxed); }
+void mark_sub(uintptr_t addr) { mark_of(addr).fetch_sub(1, std::memory_order_relaxed); }
+
 uint32_t live_home(uintptr_t addr) { return uint32_t(((addr >> 4) * 0x9E3779B97F4A7C15ULL) >> (64 - kLiveBits)); }
 
 Live* live_find(uintptr_t addr) {
@@ -303,6 +316,7 @@ void live_erase(Live* e) {
   s.live_b -= e->weight * double(e->size);
   if (s.live_n < 0.5) s.live_n = s.live_b = 0;  // rounding
   --g_totals.live;
+  mark_sub(e->addr);
   for (uint32_t j = (hole + 1) & (kLive - 1); g_live[j].addr; j = (j + 1) & (kLive - 1)) {
     uint32_t home = live_home(g_live[j].addr);
     // The entry at j may move to the hole unless its home lies cyclically in (hole, j].
@@ -357,6 +371,7 @@ void record(void* p, size_t size, const uintptr_t* frames, unsigned depth) {
   while (g_live[i].addr) i = (i + 1) & (kLive - 1);
   g_live[i] = Live{addr, si, 0, size, w};
   ++g_totals.live;
+  mark_add(addr);
   s.live_n += w;
   s.live_b += w * double(size);
 }
@@ -510,6 +525,7 @@ bool on_free_pool(Block* b) noexcept {
 void on_free_big(void* p, void* to) noexcept {
   if (!__atomic_load_n(&g_heap, __ATOMIC_ACQUIRE)) return;  // the tables are published with it
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  if (mark_of(addr).load(std::memory_order_relaxed) == 0) return;  // not sampled
   if (tl_busy == 0) {
     tl_busy = 1;
     if (acquire()) {
@@ -522,6 +538,7 @@ void on_free_big(void* p, void* to) noexcept {
         while (g_live[i].addr) i = (i + 1) & (kLive - 1);
         g_live[i] = moved;
         ++g_totals.live;
+        mark_add(moved.addr);
         g_stacks[moved.stack].live_n += moved.weight;
         g_stacks[moved.stack].live_b += moved.weight * double(moved.size);
       } else if (e) {
@@ -541,7 +558,8 @@ void init() noexcept {
   g_stacks = static_cast<Stack*>(os::map(sizeof(Stack) * kStacks));
   g_stack_index = static_cast<uint32_t*>(os::map(sizeof(uint32_t) * kStacks));
   g_live = static_cast<Live*>(os::map(sizeof(Live) * kLive));
-  Heap* heap = g_stacks && g_stack_index && g_live ? heap_new_detached() : nullptr;
+  g_marks = static_cast<std::atomic<uint32_t>*>(os::map(sizeof(std::atomic<uint32_t>) << kMarkBits));
+  Heap* heap = g_stacks && g_stack_index && g_live && g_marks ? heap_new_detached() : nullptr;
   if (!heap) {
     write_note("heap profiler: no memory for its tables; profiling is off");
     return;
