@@ -19,7 +19,9 @@
 // unwinder is called once at initialisation, outside the allocator's locks, so anything it
 // sets up on first use is done before a sample needs it; a thread that is already inside
 // the profiler (tl_busy) is never sampled again, so an allocation made by the unwinder
-// itself is served without a sample instead of recursing.
+// itself is served without a sample instead of recursing. A sample from a call chain seen
+// shortly before on the same thread reuses that walk (see "the stack cache" below), so the
+// unwinder mostly runs for new call sites.
 //
 // Memory. The tables live in mappings of their own (os::map), never in the profiled heap;
 // sampled pool blocks come from a heap the profiler owns (g_heap), used under g_lock.
@@ -185,6 +187,13 @@ unsigned kept_depth(const uintptr_t* ip, unsigned n, unsigned lead) {
 // them matched, and reading them cannot be disturbed by other threads; a signal handler
 // that allocates during a sample is never sampled itself (tl_busy), so it leaves the cache
 // alone.
+// x86-64 only: a call stores its return address right below the caller's frame (the
+// callee's CFA - 8), which is what the check reads.
+#if defined(__x86_64__)
+constexpr bool kCacheWalks = true;
+#else
+constexpr bool kCacheWalks = false;
+#endif
 constexpr unsigned kCacheEntries = 4;
 constexpr unsigned kCacheFrames = 32;  // longer walks are not cached
 
@@ -222,7 +231,7 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) const CachedWalk*
 // Keeps a fresh walk from sampled_alloc, whose CFA is key, if it qualifies (see above).
 __attribute__((no_sanitize("address", "thread", "undefined"))) void cache_walk(uintptr_t key, const Capture& c,
                                                                               unsigned lead, unsigned depth) {
-  if (!c.ended || c.n < 2 || c.n > kCacheFrames || c.cfa[1] != key) return;
+  if (!kCacheWalks || !c.ended || c.n < 2 || c.n > kCacheFrames || c.cfa[1] != key) return;
   // A walk that ends with IP 0 where the outermost frame's call-frame information leaves
   // its return address undefined (_start, clone): that end follows from the frame before,
   // so the last slot (which holds anything) is not checked.
@@ -474,7 +483,7 @@ PM_PROF_ENTRY PM_NOINLINE void* sampled_alloc(size_t size, size_t align, bool ze
   Capture c;
   const uintptr_t* frames;
   unsigned depth;
-  if (const CachedWalk* w = cached_walk(key)) {
+  if (const CachedWalk* w = kCacheWalks ? cached_walk(key) : nullptr) {
     frames = w->ip + w->lead;
     depth = w->depth;
   } else {
