@@ -308,10 +308,38 @@ std::atomic<uint32_t>& mark_of(uintptr_t addr) {
 void mark_add(uintptr_t addr) { mark_of(addr).fetch_add(1, std::memory_order_relaxed); }
 void mark_sub(uintptr_t addr) { mark_of(addr).fetch_sub(1, std::memory_order_relaxed); }
 
-uint32_t live_home(uintptr_t addr) { return uint32_t(((addr >> 4) * 0x9E3779B97F4A7C15ULL) >> (64 - kLiveBits)); }
+// The live table starts small and doubles (up to kLive entries) when half full: its slots
+// are spread by hash, so a large table would take a page fault for nearly every sample of
+// a short run.
+constexpr unsigned kLiveMinBits = 12;
+unsigned g_live_bits = kLiveMinBits;
+uint32_t live_mask() { return (1u << g_live_bits) - 1; }
+uint32_t live_home(uintptr_t addr) {
+  return uint32_t(((addr >> 4) * 0x9E3779B97F4A7C15ULL) >> (64 - g_live_bits));
+}
+
+// Puts e in a free slot (its stack's figures and the marks are the caller's).
+void live_put(const Live& e) {
+  uint32_t i = live_home(e.addr);
+  while (g_live[i].addr) i = (i + 1) & live_mask();
+  g_live[i] = e;
+}
+
+// Doubles the live table; it stays as it is when there is no memory for a larger one.
+void live_grow() {
+  Live* old = g_live;
+  uint32_t old_n = 1u << g_live_bits;
+  Live* t = static_cast<Live*>(os::map(sizeof(Live) * old_n * 2));
+  if (!t) return;
+  g_live = t;
+  ++g_live_bits;
+  for (uint32_t i = 0; i < old_n; ++i)
+    if (old[i].addr) live_put(old[i]);
+  os::unmap(old, sizeof(Live) * old_n);
+}
 
 Live* live_find(uintptr_t addr) {
-  for (uint32_t i = live_home(addr);; i = (i + 1) & (kLive - 1)) {
+  for (uint32_t i = live_home(addr);; i = (i + 1) & live_mask()) {
     if (g_live[i].addr == addr) return &g_live[i];
     if (g_live[i].addr == 0) return nullptr;
   }
@@ -326,7 +354,7 @@ void live_erase(Live* e) {
   if (s.live_n < 0.5) s.live_n = s.live_b = 0;  // rounding
   --g_totals.live;
   mark_sub(e->addr);
-  for (uint32_t j = (hole + 1) & (kLive - 1); g_live[j].addr; j = (j + 1) & (kLive - 1)) {
+  for (uint32_t j = (hole + 1) & live_mask(); g_live[j].addr; j = (j + 1) & live_mask()) {
     uint32_t home = live_home(g_live[j].addr);
     // The entry at j may move to the hole unless its home lies cyclically in (hole, j].
     bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
@@ -372,13 +400,13 @@ void record(void* p, size_t size, const uintptr_t* frames, unsigned depth) {
   s.alloc_b += w * double(size);
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   forget(addr);  // a stale entry (a free the profiler could not see)
-  if (g_totals.live >= kLive - kLive / 4) {
+  if (g_totals.live >= (1u << g_live_bits) / 2 && g_live_bits < kLiveBits) live_grow();
+  uint32_t cap = 1u << g_live_bits;  // kLive once fully grown
+  if (g_totals.live >= cap - cap / 4) {
     ++g_totals.dropped;
     return;
   }
-  uint32_t i = live_home(addr);
-  while (g_live[i].addr) i = (i + 1) & (kLive - 1);
-  g_live[i] = Live{addr, si, 0, size, w};
+  live_put(Live{addr, si, 0, size, w});
   ++g_totals.live;
   mark_add(addr);
   s.live_n += w;
@@ -543,9 +571,7 @@ void on_free_big(void* p, void* to) noexcept {
         Live moved = *e;
         live_erase(e);
         moved.addr = reinterpret_cast<uintptr_t>(to);
-        uint32_t i = live_home(moved.addr);
-        while (g_live[i].addr) i = (i + 1) & (kLive - 1);
-        g_live[i] = moved;
+        live_put(moved);
         ++g_totals.live;
         mark_add(moved.addr);
         g_stacks[moved.stack].live_n += moved.weight;
@@ -566,7 +592,7 @@ void init() noexcept {
   if (!options().prof) return;
   g_stacks = static_cast<Stack*>(os::map(sizeof(Stack) * kStacks));
   g_stack_index = static_cast<uint32_t*>(os::map(sizeof(uint32_t) * kStacks));
-  g_live = static_cast<Live*>(os::map(sizeof(Live) * kLive));
+  g_live = static_cast<Live*>(os::map(sizeof(Live) << kLiveMinBits));
   g_marks = static_cast<std::atomic<uint32_t>*>(os::map(sizeof(std::atomic<uint32_t>) << kMarkBits));
   Heap* heap = g_stacks && g_stack_index && g_live && g_marks ? heap_new_detached() : nullptr;
   if (!heap) {
