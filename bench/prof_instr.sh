@@ -5,7 +5,7 @@
 #   sh bench/prof_instr.sh [LIB]        (needs make all bench-build and valgrind)
 LIB=$(readlink -f "${1:-build/libpoolmalloc.so}")
 W=build/bench/workloads
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/pm-prof-instr.XXXXXX") || exit 1
+OUT=$(mktemp -d -t pm-prof-instr.XXXXXX) || exit 1
 trap 'rm -rf "$OUT"' EXIT
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind is not installed" >&2; exit 1; }
 count() {  # count PROF PROGRAM ARGS...: instructions of the whole run
