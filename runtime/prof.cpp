@@ -19,9 +19,11 @@
 // unwinder is called once at initialisation, outside the allocator's locks, so anything it
 // sets up on first use is done before a sample needs it; a thread that is already inside
 // the profiler (tl_busy) is never sampled again, so an allocation made by the unwinder
-// itself is served without a sample instead of recursing.
+// itself is served without a sample instead of recursing. A sample from a call chain seen
+// shortly before on the same thread reuses that walk (see "the stack cache" below), so the
+// unwinder mostly runs for new call sites.
 //
-// Memory. Both tables live in mappings of their own (os::map), never in the profiled heap;
+// Memory. The tables live in mappings of their own (os::map), never in the profiled heap;
 // sampled pool blocks come from a heap the profiler owns (g_heap), used under g_lock.
 #include "prof.hpp"
 
@@ -60,6 +62,14 @@ Totals g_totals;
 std::atomic<bool> g_dump_pending{false};
 
 namespace {
+uint32_t* g_stack_index = nullptr;  // g_stacks by hash (see stack_slot)
+
+// How many live sampled blocks hash to each mark (written under g_lock, read without it):
+// a large or huge block whose mark is 0 was not sampled, so its free skips the lock and
+// the table. The sample that sets a mark happens before the block is handed out, so any
+// thread that frees the block later sees it.
+constexpr unsigned kMarkBits = 14;
+std::atomic<uint32_t>* g_marks = nullptr;
 constinit thread_local uint64_t tl_rng __attribute__((tls_model("initial-exec"))) = 0;
 // 0: outside the profiler; 1: inside it (never sample or wait for g_lock again);
 // 2: handing back blocks kept for later (their frees go straight through).
@@ -109,10 +119,17 @@ int64_t draw() {
 
 // Stack frames -----------------------------------------------------------------------------
 
+// Frames the unwinder may report before the first one that is kept: the allocator's own.
+constexpr unsigned kLeadMax = 8;
+constexpr unsigned kRawFrames = kMaxFrames + kLeadMax;
+
 struct Capture {
-  uintptr_t* frames;
-  unsigned depth;
-  bool leading;  // still in the allocator's own frames
+  uintptr_t ip[kRawFrames];
+  // cfa[k]: what _Unwind_GetCFA reports with ip[k], the canonical frame address of the
+  // frame below (the callee); on x86-64 the return address ip[k] is stored at cfa[k] - 8.
+  uintptr_t cfa[kRawFrames];
+  unsigned n;
+  bool ended;  // the unwinder reached the outermost frame (not cut at kRawFrames)
 };
 
 bool allocator_frame(uintptr_t ip) {
@@ -124,18 +141,115 @@ bool allocator_frame(uintptr_t ip) {
 _Unwind_Reason_Code on_frame(_Unwind_Context* ctx, void* arg) {
   Capture* c = static_cast<Capture*>(arg);
   uintptr_t ip = _Unwind_GetIP(ctx);
-  if (ip == 0) return _URC_END_OF_STACK;
-  if (c->leading && allocator_frame(ip)) return _URC_NO_REASON;
-  c->leading = false;
-  c->frames[c->depth++] = ip;
-  return c->depth < kMaxFrames ? _URC_NO_REASON : _URC_END_OF_STACK;
+  c->ip[c->n] = ip;
+  c->cfa[c->n] = _Unwind_GetCFA(ctx);
+  ++c->n;
+  if (ip == 0) {  // a zero return address ends the stack (kept: the stack cache checks it)
+    c->ended = true;
+    return _URC_END_OF_STACK;
+  }
+  return c->n < kRawFrames ? _URC_NO_REASON : _URC_END_OF_STACK;
 }
 
-// Inlined into its callers: one frame fewer to unwind per sample.
-PM_INLINE unsigned capture(uintptr_t* frames) {
-  Capture c{frames, 0, true};
-  _Unwind_Backtrace(on_frame, &c);
-  return c.depth;
+// Inlined into its callers: one frame fewer to unwind per sample. Leaves the whole walk in
+// c; returns the index of the first frame that is not the allocator's.
+PM_INLINE unsigned capture(Capture& c) {
+  c.n = 0;
+  c.ended = false;
+  if (_Unwind_Backtrace(on_frame, &c) == _URC_END_OF_STACK) c.ended = true;
+  unsigned lead = 0;
+  while (lead < c.n && lead < kLeadMax && allocator_frame(c.ip[lead])) ++lead;
+  return lead;
+}
+
+// The frames of a walk that go into the profile: from `lead`, without the terminating 0,
+// at most kMaxFrames.
+unsigned kept_depth(const uintptr_t* ip, unsigned n, unsigned lead) {
+  if (n > lead && ip[n - 1] == 0) --n;
+  unsigned d = n > lead ? n - lead : 0;
+  return d < kMaxFrames ? d : kMaxFrames;
+}
+
+// ---- the stack cache ------------------------------------------------------------------------
+//
+// Unwinding costs about a thousand instructions per frame (DWARF call-frame programs run
+// for each), and most samples come from a few call sites in loops, whose stacks repeat.
+// Each thread keeps the last few walks it made from sampled_alloc, keyed by sampled_alloc's
+// canonical frame address (CFA), with the address of every return-address slot of the
+// walk. A later sample whose CFA is the same reads those slots: when every one still holds
+// the return address recorded there, the chain of callers is the recorded one (each frame's
+// slot sits where its caller's frame put it, and the walk ends where the recorded one
+// ended), so the recorded frames are used without unwinding. Any difference (another
+// caller, a deeper or shallower stack) is a miss and a fresh walk replaces the oldest
+// entry. Only walks in which every slot held its frame's address at capture time, that
+// ended at the outermost frame and whose frames lie within 4 GiB above the key are kept.
+// The slots read lie in the live part of the thread's own stack whenever the chain up to
+// them matched, and reading them cannot be disturbed by other threads; a signal handler
+// that allocates during a sample is never sampled itself (tl_busy), so it leaves the cache
+// alone.
+// x86-64 only: a call stores its return address right below the caller's frame (the
+// callee's CFA - 8), which is what the check reads.
+#if defined(__x86_64__)
+constexpr bool kCacheWalks = true;
+#else
+constexpr bool kCacheWalks = false;
+#endif
+constexpr unsigned kCacheEntries = 4;
+constexpr unsigned kCacheFrames = 32;  // longer walks are not cached
+
+struct CachedWalk {
+  uintptr_t key;  // sampled_alloc's CFA; 0: empty
+  uint8_t n;      // ip[1..n) are checked against their slots (ip[0] is inside sampled_alloc)
+  uint8_t lead;   // the first frame that goes into the profile
+  uint8_t depth;  // frames that go into the profile
+  uint32_t slot[kCacheFrames];  // cfa[k] - key: ip[k] is stored 8 bytes below
+  uintptr_t ip[kCacheFrames];
+};
+
+struct WalkCache {
+  CachedWalk e[kCacheEntries];
+  unsigned next;  // the entry the next miss replaces
+};
+
+constinit thread_local WalkCache tl_walks __attribute__((tls_model("initial-exec"))) = {};
+
+// The cached walk that matches the stack above `key`, or nullptr. Reads return-address
+// slots of the caller chain that may belong to frames the sanitizers do not know about.
+__attribute__((no_sanitize("address", "thread", "undefined"))) const CachedWalk* cached_walk(uintptr_t key) {
+  for (const CachedWalk& w : tl_walks.e) {
+    if (w.key != key) continue;
+    unsigned k = 1;
+    for (; k < w.n; ++k) {
+      const volatile uintptr_t* at = reinterpret_cast<const uintptr_t*>(key + w.slot[k] - 8);
+      if (*at != w.ip[k]) break;
+    }
+    if (k == w.n) return &w;
+  }
+  return nullptr;
+}
+
+// Keeps a fresh walk from sampled_alloc, whose CFA is key, if it qualifies (see above).
+__attribute__((no_sanitize("address", "thread", "undefined"))) void cache_walk(uintptr_t key, const Capture& c,
+                                                                              unsigned lead, unsigned depth) {
+  if (!kCacheWalks || !c.ended || c.n < 2 || c.n > kCacheFrames || c.cfa[1] != key) return;
+  // A walk that ends with IP 0 where the outermost frame's call-frame information leaves
+  // its return address undefined (_start, clone): that end follows from the frame before,
+  // so the last slot (which holds anything) is not checked.
+  for (unsigned k = 1; k < c.n; ++k)
+    if (c.cfa[k] < key || c.cfa[k] - key > UINT32_MAX) return;
+  unsigned n = c.n;
+  if (c.ip[n - 1] == 0 && *reinterpret_cast<const volatile uintptr_t*>(c.cfa[n - 1] - 8) != 0) --n;
+  for (unsigned k = 1; k < n; ++k)
+    if (*reinterpret_cast<const volatile uintptr_t*>(c.cfa[k] - 8) != c.ip[k]) return;
+  CachedWalk& w = tl_walks.e[tl_walks.next];
+  w.key = 0;
+  for (unsigned k = 1; k < n; ++k) w.slot[k] = uint32_t(c.cfa[k] - key);
+  memcpy(w.ip, c.ip, c.n * sizeof(uintptr_t));
+  w.n = uint8_t(n);
+  w.lead = uint8_t(lead);
+  w.depth = uint8_t(depth);
+  w.key = key;
+  tl_walks.next = (tl_walks.next + 1) % kCacheEntries;
 }
 
 // Finds the code of the shared object poolmalloc is part of (none when it is linked into
@@ -164,28 +278,68 @@ uint64_t hash_frames(const uintptr_t* f, unsigned n) {
   return h | 1;  // 0 marks an empty slot
 }
 
-// The stack's slot (added if new), or kStacks when the table is full.
+// The stack's index in g_stacks (added if new), or kStacks when the table is full. The
+// stacks are kept densely in the order they were first seen (the writers read
+// g_totals.stacks entries, not the whole mapping), found through g_stack_index: open
+// addressing on the hash, each slot the index + 1 (0: empty).
 uint32_t stack_slot(const uintptr_t* f, unsigned n) {
   uint64_t h = hash_frames(f, n);
   for (uint32_t i = uint32_t(h) & (kStacks - 1), probes = 0; probes < kStacks; ++probes, i = (i + 1) & (kStacks - 1)) {
-    Stack& s = g_stacks[i];
-    if (s.hash == 0) {
+    uint32_t at = g_stack_index[i];
+    if (at == 0) {
       if (g_totals.stacks >= kStacks - kStacks / 8) return kStacks;
+      uint32_t si = g_totals.stacks++;
+      Stack& s = g_stacks[si];
       s.hash = h;
       s.depth = n;
       memcpy(s.frames, f, n * sizeof(uintptr_t));
-      ++g_totals.stacks;
-      return i;
+      g_stack_index[i] = si + 1;
+      return si;
     }
-    if (s.hash == h && s.depth == n && !memcmp(s.frames, f, n * sizeof(uintptr_t))) return i;
+    const Stack& s = g_stacks[at - 1];
+    if (s.hash == h && s.depth == n && !memcmp(s.frames, f, n * sizeof(uintptr_t))) return at - 1;
   }
   return kStacks;
 }
 
-uint32_t live_home(uintptr_t addr) { return uint32_t(((addr >> 4) * 0x9E3779B97F4A7C15ULL) >> (64 - kLiveBits)); }
+std::atomic<uint32_t>& mark_of(uintptr_t addr) {
+  return g_marks[((addr >> 12) * 0x9E3779B97F4A7C15ULL) >> (64 - kMarkBits)];
+}
+void mark_add(uintptr_t addr) { mark_of(addr).fetch_add(1, std::memory_order_relaxed); }
+void mark_sub(uintptr_t addr) { mark_of(addr).fetch_sub(1, std::memory_order_relaxed); }
+
+// The live table starts small and doubles (up to kLive entries) when half full: its slots
+// are spread by hash, so a large table would take a page fault for nearly every sample of
+// a short run.
+constexpr unsigned kLiveMinBits = 12;
+unsigned g_live_bits = kLiveMinBits;
+uint32_t live_mask() { return (1u << g_live_bits) - 1; }
+uint32_t live_home(uintptr_t addr) {
+  return uint32_t(((addr >> 4) * 0x9E3779B97F4A7C15ULL) >> (64 - g_live_bits));
+}
+
+// Puts e in a free slot (its stack's figures and the marks are the caller's).
+void live_put(const Live& e) {
+  uint32_t i = live_home(e.addr);
+  while (g_live[i].addr) i = (i + 1) & live_mask();
+  g_live[i] = e;
+}
+
+// Doubles the live table; it stays as it is when there is no memory for a larger one.
+void live_grow() {
+  Live* old = g_live;
+  uint32_t old_n = 1u << g_live_bits;
+  Live* t = static_cast<Live*>(os::map(sizeof(Live) * old_n * 2));
+  if (!t) return;
+  g_live = t;
+  ++g_live_bits;
+  for (uint32_t i = 0; i < old_n; ++i)
+    if (old[i].addr) live_put(old[i]);
+  os::unmap(old, sizeof(Live) * old_n);
+}
 
 Live* live_find(uintptr_t addr) {
-  for (uint32_t i = live_home(addr);; i = (i + 1) & (kLive - 1)) {
+  for (uint32_t i = live_home(addr);; i = (i + 1) & live_mask()) {
     if (g_live[i].addr == addr) return &g_live[i];
     if (g_live[i].addr == 0) return nullptr;
   }
@@ -199,7 +353,8 @@ void live_erase(Live* e) {
   s.live_b -= e->weight * double(e->size);
   if (s.live_n < 0.5) s.live_n = s.live_b = 0;  // rounding
   --g_totals.live;
-  for (uint32_t j = (hole + 1) & (kLive - 1); g_live[j].addr; j = (j + 1) & (kLive - 1)) {
+  mark_sub(e->addr);
+  for (uint32_t j = (hole + 1) & live_mask(); g_live[j].addr; j = (j + 1) & live_mask()) {
     uint32_t home = live_home(g_live[j].addr);
     // The entry at j may move to the hole unless its home lies cyclically in (hole, j].
     bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
@@ -245,14 +400,15 @@ void record(void* p, size_t size, const uintptr_t* frames, unsigned depth) {
   s.alloc_b += w * double(size);
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   forget(addr);  // a stale entry (a free the profiler could not see)
-  if (g_totals.live >= kLive - kLive / 4) {
+  if (g_totals.live >= (1u << g_live_bits) / 2 && g_live_bits < kLiveBits) live_grow();
+  uint32_t cap = 1u << g_live_bits;  // kLive once fully grown
+  if (g_totals.live >= cap - cap / 4) {
     ++g_totals.dropped;
     return;
   }
-  uint32_t i = live_home(addr);
-  while (g_live[i].addr) i = (i + 1) & (kLive - 1);
-  g_live[i] = Live{addr, si, 0, size, w};
+  live_put(Live{addr, si, 0, size, w});
   ++g_totals.live;
+  mark_add(addr);
   s.live_n += w;
   s.live_b += w * double(size);
 }
@@ -350,8 +506,20 @@ PM_PROF_ENTRY PM_NOINLINE void* sampled_alloc(size_t size, size_t align, bool ze
   tl_left = draw();
   if (tl_busy) return plain(size, align, zero);
   tl_busy = 1;
-  uintptr_t frames[kMaxFrames];
-  unsigned depth = capture(frames);
+  // The stack: the cached walk when the callers are the same as then, else a fresh one.
+  uintptr_t key = reinterpret_cast<uintptr_t>(__builtin_dwarf_cfa());
+  Capture c;
+  const uintptr_t* frames;
+  unsigned depth;
+  if (const CachedWalk* w = kCacheWalks ? cached_walk(key) : nullptr) {
+    frames = w->ip + w->lead;
+    depth = w->depth;
+  } else {
+    unsigned lead = capture(c);
+    frames = c.ip + lead;
+    depth = kept_depth(c.ip, c.n, lead);
+    cache_walk(key, c, lead, depth);
+  }
   void* p = nullptr;
   bool done = false;
   unsigned cls = pool_class(size, align);
@@ -394,6 +562,7 @@ bool on_free_pool(Block* b) noexcept {
 void on_free_big(void* p, void* to) noexcept {
   if (!__atomic_load_n(&g_heap, __ATOMIC_ACQUIRE)) return;  // the tables are published with it
   uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  if (mark_of(addr).load(std::memory_order_relaxed) == 0) return;  // not sampled
   if (tl_busy == 0) {
     tl_busy = 1;
     if (acquire()) {
@@ -402,10 +571,9 @@ void on_free_big(void* p, void* to) noexcept {
         Live moved = *e;
         live_erase(e);
         moved.addr = reinterpret_cast<uintptr_t>(to);
-        uint32_t i = live_home(moved.addr);
-        while (g_live[i].addr) i = (i + 1) & (kLive - 1);
-        g_live[i] = moved;
+        live_put(moved);
         ++g_totals.live;
+        mark_add(moved.addr);
         g_stacks[moved.stack].live_n += moved.weight;
         g_stacks[moved.stack].live_b += moved.weight * double(moved.size);
       } else if (e) {
@@ -423,14 +591,16 @@ void on_free_big(void* p, void* to) noexcept {
 void init() noexcept {
   if (!options().prof) return;
   g_stacks = static_cast<Stack*>(os::map(sizeof(Stack) * kStacks));
-  g_live = static_cast<Live*>(os::map(sizeof(Live) * kLive));
-  Heap* heap = g_stacks && g_live ? heap_new_detached() : nullptr;
+  g_stack_index = static_cast<uint32_t*>(os::map(sizeof(uint32_t) * kStacks));
+  g_live = static_cast<Live*>(os::map(sizeof(Live) << kLiveMinBits));
+  g_marks = static_cast<std::atomic<uint32_t>*>(os::map(sizeof(std::atomic<uint32_t>) << kMarkBits));
+  Heap* heap = g_stacks && g_stack_index && g_live && g_marks ? heap_new_detached() : nullptr;
   if (!heap) {
     write_note("heap profiler: no memory for its tables; profiling is off");
     return;
   }
   dl_iterate_phdr(find_self, reinterpret_cast<void*>(&sampled_alloc));
-  uintptr_t warm[kMaxFrames];
+  Capture warm;
   tl_busy = 1;
   capture(warm);  // the unwinder's first call, outside every lock
   tl_busy = 0;

@@ -7,8 +7,10 @@
 // so every allocation takes alloc_big(), which counts the bytes down per thread and samples
 // when the count crosses zero. Sampled pool blocks come from a heap of the profiler's own,
 // so their frees look like frees from another thread and reach the profiler through the
-// remote-free path; sampled large and huge blocks are looked up on their (slow) free path
-// only while profiling is on.
+// remote-free path; a large or huge free (a slow path) asks the profiler only while it is
+// on, and the profiler takes its lock only when the block's address hash carries a mark
+// that a live sample set. A sample unwinds the stack only when the per-thread cache of
+// recent walks has none that matches (prof.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>

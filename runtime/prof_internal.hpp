@@ -40,7 +40,7 @@ struct Totals {
 };
 
 extern Lock g_lock;
-extern Stack* g_stacks;
+extern Stack* g_stacks;  // g_totals.stacks of them, densely
 extern Live* g_live;
 extern Totals g_totals;
 extern std::atomic<bool> g_dump_pending;

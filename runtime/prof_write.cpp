@@ -124,7 +124,7 @@ int write_profile(const char* path) {
   out.ok = true;
   out.n = 0;
   uint64_t tn = 0, tb = 0, an = 0, ab = 0;
-  for (unsigned i = 0; i < kStacks; ++i) {
+  for (unsigned i = 0; i < g_totals.stacks; ++i) {
     const Stack& s = g_stacks[i];
     if (!shown_stack(s)) continue;
     tn += rounded(s.live_n);
@@ -141,7 +141,7 @@ int write_profile(const char* path) {
   out.put(": ");
   out.dec(ab, 8);
   out.put("] @ heapprofile\n");
-  for (unsigned i = 0; i < kStacks; ++i) {
+  for (unsigned i = 0; i < g_totals.stacks; ++i) {
     const Stack& s = g_stacks[i];
     if (!shown_stack(s)) continue;
     out.dec(rounded(s.live_n), 6);
@@ -218,7 +218,7 @@ void leak_report() noexcept {
   if (!lock_for_writer()) return;
   double bytes = 0, blocks = 0;
   unsigned sites = 0;
-  for (unsigned i = 0; i < kStacks; ++i) {
+  for (unsigned i = 0; i < g_totals.stacks; ++i) {
     Stack& s = g_stacks[i];
     s.shown = 0;
     if (s.hash == 0 || rounded(s.live_b) == 0) continue;
@@ -243,7 +243,7 @@ void leak_report() noexcept {
   constexpr unsigned kShown = 20;
   for (unsigned k = 0; k < kShown && k < sites; ++k) {
     Stack* best = nullptr;
-    for (unsigned i = 0; i < kStacks; ++i) {
+    for (unsigned i = 0; i < g_totals.stacks; ++i) {
       Stack& s = g_stacks[i];
       if (s.hash == 0 || s.shown || rounded(s.live_b) == 0) continue;
       if (!best || s.live_b > best->live_b) best = &s;

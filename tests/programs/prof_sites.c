@@ -14,6 +14,10 @@
  *                report must show site_three alone)
  *   dump  MIB    like live, and pm_prof_dump(argv[3]) before exit; prints "dumped"
  *   signal MIB   like live, and raise(SIGUSR2) before exit; prints "signalled"
+ *   twins MIB    like live, but the 3:1 come from site_three_twin and site_one_twin, two
+ *                functions with the same code and frame, called from the same depth: their
+ *                samples start from the same stack address, which the profiler's stack
+ *                cache must tell apart by their return addresses
  * It prints "live <bytes of site_three> <bytes of site_one>" on stdout. */
 #define _GNU_SOURCE 1
 #include <pthread.h>
@@ -65,6 +69,21 @@ __attribute__((noinline)) static size_t site_one(void) {
     return 4096;
 }
 
+/* The same bytes, the same frame; noipa keeps GCC from merging the two. */
+__attribute__((noinline, noipa)) static size_t site_three_twin(void) {
+    void *p = malloc(4096);
+    touch(p, 4096);
+    g_three[g_n_three++] = p;
+    return 4096;
+}
+
+__attribute__((noinline, noipa)) static size_t site_one_twin(void) {
+    void *p = malloc(4096);
+    touch(p, 4096);
+    g_one[g_n_one++] = p;
+    return 4096;
+}
+
 static void *churn_free(void *arg) {
     void **v = arg;
     for (size_t i = 0; v[i]; ++i) free(v[i]);
@@ -95,7 +114,7 @@ __attribute__((noinline)) static void site_churn(size_t bytes) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s live|leak|dump|signal MIB [PATH]\n", argv[0]);
+        fprintf(stderr, "usage: %s live|leak|dump|signal|twins MIB [PATH]\n", argv[0]);
         return 2;
     }
     const char *mode = argv[1];
@@ -103,9 +122,16 @@ int main(int argc, char **argv) {
     size_t three = 0, one = 0;
     unsigned i = 0;
     /* Interleaved, so that neither site owns a phase of the run. */
+    int twins = strcmp(mode, "twins") == 0;
     while (three + one < total) {
-        if (three <= 3 * one) three += site_three(i++);
-        else one += site_one();
+        if (twins) {
+            if (three <= 3 * one) three += site_three_twin(), ++i;
+            else one += site_one_twin();
+        } else if (three <= 3 * one) {
+            three += site_three(i++);
+        } else {
+            one += site_one();
+        }
         if ((i & 1023) == 0) site_churn(64 * 1024);
         if (g_n_three >= MAX_BLOCKS || g_n_one >= MAX_BLOCKS) break;
     }
@@ -126,7 +152,7 @@ int main(int argc, char **argv) {
     } else if (strcmp(mode, "signal") == 0) {
         raise(SIGUSR2);  /* prof_signal=SIGUSR2: a numbered profile */
         printf("signalled\n");
-    } else if (strcmp(mode, "live") != 0) {
+    } else if (strcmp(mode, "live") != 0 && !twins) {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;
     }

@@ -3,6 +3,7 @@
 # (tests/scripts/lib/prof_check.py; prof_pprof.sh runs google-pprof itself):
 # - prof=1: the exit profile is in the gperftools format, its in-use bytes add up to what
 #   the program holds, and its two call sites hold 75% / 25% (+-5) of them;
+# - twins: two sites with the same frame at the same depth, told apart all the same;
 # - prof_file with %p, pm_prof_dump(path), prof_signal=SIGUSR2 (a numbered profile);
 # - prof_leak=1: the report names only the site whose blocks are still live, biggest
 #   first, and prints the google-pprof command; the profile agrees;
@@ -34,6 +35,11 @@ set -- "$WORK"/poolmalloc.*.heap
 [ -f "$1" ] || fail "prof=1 wrote no poolmalloc.<pid>.heap in the working directory"
 python3 "$CHECK" "$1" "$PROG" $(figures) || fail "prof=1: the exit profile (above)"
 rm -f "$1"
+
+# Two call sites whose samples start at the same stack address (the stack cache's key):
+# still 75/25, each sample under its own caller.
+run_prof "twins" "prof=1,$RATE,prof_file=$WORK/twins.heap" env LD_PRELOAD="$LIB" "$PROG" twins 64
+python3 "$CHECK" "$WORK/twins.heap" "$PROG" $(figures) || fail "twins: the profile (above)"
 
 # prof_file with %p; pm_prof_dump to a path of our own (the exit profile is written too).
 run_prof "pm_prof_dump" "prof=1,$RATE,prof_file=$WORK/exit.%p.prof" env LD_PRELOAD="$LIB" \
