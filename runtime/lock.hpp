@@ -1,5 +1,6 @@
 // A small futex mutex (no allocation, usable before libc is fully up, resettable after fork).
 #pragma once
+#include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -19,10 +20,12 @@ class Lock {
       if (state_.compare_exchange_weak(c, 1, std::memory_order_acquire)) return;
     }
     if (c != 2) c = state_.exchange(2, std::memory_order_acquire);
+    int saved = errno;  // a wait that finds the word changed fails with EAGAIN: not the caller's
     while (c != 0) {
       syscall(SYS_futex, &state_, FUTEX_WAIT_PRIVATE, 2, nullptr, nullptr, 0);
       c = state_.exchange(2, std::memory_order_acquire);
     }
+    errno = saved;
   }
   bool try_lock() {
     int c = 0;
