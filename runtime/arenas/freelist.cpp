@@ -275,10 +275,8 @@ int quick_bin(const Arena *a, uint64_t size) {
 }
 
 // Frees the used block b onto its quick list (true), or leaves it (false).
-bool quick_push(Arena *a, uint64_t b) {
-  uint64_t h = word(a, b), size = bsize(h);
-  int bin = quick_bin(a, size);
-  if (bin < 0) return false;
+// Puts used block b (header h, `size` bytes) on quick list `bin`.
+inline void quick_link(Arena *a, uint64_t b, uint64_t h, uint64_t size, uint64_t bin) {
   word(a, b) = h | kQuick;
   word(a, b + 8) = a->quick[bin];
   poison_quick(a, b, size);
@@ -286,6 +284,13 @@ bool quick_push(Arena *a, uint64_t b) {
   a->quick_count++;
   a->used_count--;
   a->used_bytes -= size;
+}
+
+bool quick_push(Arena *a, uint64_t b) {
+  uint64_t h = word(a, b), size = bsize(h);
+  int bin = quick_bin(a, size);
+  if (bin < 0) return false;
+  quick_link(a, b, h, size, uint64_t(bin));
   return true;
 }
 
@@ -566,13 +571,7 @@ PM_API int pm_freelist_dealloc(pm_freelist_t *a, void *ptr) {
       if ((h & (kTagMask | kTop | kUsed | kQuick)) == (tag(a, b) | kUsed) &&
           bin < a->quick_bins && size >= a->min_block && (size & (a->align - 1)) == 0 &&
           size <= a->top - b) {
-        word(a, b) = h | kQuick;
-        word(a, b + 8) = a->quick[bin];
-        poison_quick(a, b, size);
-        a->quick[bin] = b;
-        a->quick_count++;
-        a->used_count--;
-        a->used_bytes -= size;
+        quick_link(a, b, h, size, bin);
         return PM_ARENA_OK;
       }
     }
