@@ -5,10 +5,9 @@
 // segregated bins (exact up to 16 segments, then four per power of two) with a bitmap of
 // non-empty bins, and on one list ordered by the time they were freed, for the decay.
 //
-// Invariants (checked by PM_ASSERT in debug builds):
-// - free spans never touch: a free span's neighbours are in use or not ours;
-// - a clean span reads as zero except its record page and its tag page;
-// - g_dirty counts every front end's resident free bytes (the dirty spans here included).
+// The spans' invariants are with FreeSpan in types.hpp (PM_ASSERT checks them in debug
+// builds); here also: g_dirty counts every front end's resident free bytes (the dirty
+// spans here included).
 #include "backend.hpp"
 
 #include <errno.h>
@@ -23,6 +22,7 @@
 #include "options.hpp"
 #include "os.hpp"
 #include "segmap.hpp"
+#include "types.hpp"
 
 namespace pm {
 uint8_t g_segmap[kSegmapEntries];
@@ -31,19 +31,6 @@ uint8_t g_segmap[kSegmapEntries];
 namespace pm::backend {
 
 namespace {
-struct FreeSpan {
-  size_t segs;
-  uint64_t freed_at;
-  FreeSpan* next;  // bin list
-  FreeSpan* prev;
-  FreeSpan* anext;  // age list, oldest first
-  FreeSpan* aprev;
-  size_t dirty;  // bytes of the span that may be resident (0: clean, reads as zero)
-  uint8_t bin;
-};
-struct TailTag {
-  FreeSpan* head;
-};
 // The tag sits in the first page of the last segment, clear of the record when both share
 // a segment.
 constexpr size_t kTagOffset = 2048;

@@ -44,18 +44,19 @@ constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec"))) 
 
 namespace {
 Lock g_heaps_lock;          // registry, orphan list, heap storage
-Heap* g_registry = nullptr;
-Heap* g_orphans = nullptr;  // heaps of exited threads that still own memory
-Heap* g_free_heaps = nullptr;
+using HeapList = List<Heap, &Heap::reg_next, &Heap::reg_prev>;
+using OrphanList = List<Heap, &Heap::orphan_next, &Heap::orphan_prev>;
+constinit HeapList g_registry;       // every heap with memory: live, orphaned, detached
+constinit OrphanList g_orphans;      // heaps of exited threads that still own memory
+constinit OrphanList g_free_heaps;   // unregistered heap storage, for the next thread
 char* g_heap_chunk = nullptr;
 size_t g_heap_chunk_left = 0;
 uint32_t g_heap_ids = 0;
 constexpr unsigned kLargeArenaShards = 8;
 
 Heap* heap_storage_alloc() {
-  if (g_free_heaps) {
-    Heap* h = g_free_heaps;
-    g_free_heaps = h->orphan_next;
+  if (Heap* h = g_free_heaps.first) {
+    g_free_heaps.remove(h);
     return h;
   }
   constexpr size_t kStride = (sizeof(Heap) + 63) & ~size_t{63};
@@ -77,10 +78,7 @@ namespace {
 
 void registry_add(Heap* h) {
   g_heap_count.fetch_add(1, std::memory_order_relaxed);
-  h->reg_prev = nullptr;
-  h->reg_next = g_registry;
-  if (g_registry) g_registry->reg_prev = h;
-  g_registry = h;
+  g_registry.push_front(h);
 }
 
 // With g_heaps_lock held: a new registered heap (storage reused when possible).
@@ -99,12 +97,10 @@ Heap* heap_new(uintptr_t thread) {
 // With g_heaps_lock held: the first orphan that may be used (not a fork child's dead
 // heap, not being serviced), taken off the list with its servicing flag held, or nullptr.
 Heap* take_orphan() {
-  for (Heap** link = &g_orphans; *link; link = &(*link)->orphan_next) {
-    Heap* h = *link;
+  for (Heap* h = g_orphans.first; h; h = h->orphan_next) {
     uint32_t idle = 0;
     if (h->dead || !h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) continue;
-    *link = h->orphan_next;
-    h->orphan_next = nullptr;
+    g_orphans.remove(h);
     __atomic_store_n(&h->orphaned, false, __ATOMIC_RELAXED);
     return h;
   }
@@ -113,9 +109,7 @@ Heap* take_orphan() {
 
 void registry_remove(Heap* h) {
   g_heap_count.fetch_sub(1, std::memory_order_relaxed);
-  if (h->reg_prev) h->reg_prev->reg_next = h->reg_next;
-  else g_registry = h->reg_next;
-  if (h->reg_next) h->reg_next->reg_prev = h->reg_prev;
+  g_registry.remove(h);
 }
 
 // Is b on one of the lists that hold free blocks of its page? Only asked when b carries
@@ -352,9 +346,8 @@ PM_NOINLINE void service_orphan(Heap* h) noexcept {
     // Pages whose blocks are all back retire; they are purged only when the allocator is
     // far over its dirty budget: a new thread may adopt this heap, pages and all.
     ReentryGuard guard;
-    h->orphan_service = true;
+    PurgeScope scope(h, PurgePolicy::kFarOverOnly);
     drain_remote(h);
-    h->orphan_service = false;
   }
   h->servicing.store(0, std::memory_order_release);
 }
@@ -444,22 +437,21 @@ void heap_thread_exit(Heap* heap) noexcept {
   // The pages stay resident for now: threads come and go, and the next one adopts this
   // heap with its pages (no page faults). Frees that land here later, the decay and the
   // dirty budget of other heaps give the memory back if nobody does.
-  heap->keep_dirty = true;
-  heap_release_current(heap, os::now_ms(), true, false);
-  heap->keep_dirty = false;
+  {
+    PurgeScope scope(heap, PurgePolicy::kKeep);
+    heap_release_current(heap, os::now_ms(), true, false);
+  }
   // Allocations after this (other keys' destructors, later rounds) come from the shared
   // heap: a heap created now would never see another exit hook and would leak.
   if (tl_heap == heap) tl_heap = &g_exited_heap;
   LockGuard g(g_heaps_lock);
   if (heap->segment_count == 0) {
     registry_remove(heap);
-    heap->orphan_next = g_free_heaps;
-    g_free_heaps = heap;
+    g_free_heaps.push_front(heap);
   } else {
     // Published last: a thread whose free lands here may service the heap from now on.
     __atomic_store_n(&heap->orphaned, true, __ATOMIC_RELEASE);
-    heap->orphan_next = g_orphans;
-    g_orphans = heap;
+    g_orphans.push_front(heap);
   }
 }
 
@@ -470,7 +462,7 @@ void heaps_reclaim_orphans(bool all) noexcept {
   if (all) {
     LockGuard g(g_heaps_lock);
     budget = 0;
-    for (Heap* h = g_orphans; h; h = h->orphan_next) ++budget;
+    for (Heap* h = g_orphans.first; h; h = h->orphan_next) ++budget;
   }
   for (; budget > 0; --budget) {
     Heap* h;
@@ -490,12 +482,9 @@ void heaps_reclaim_orphans(bool all) noexcept {
       LockGuard g(g_heaps_lock);
       if (h->segment_count == 0 && h->remote.load(std::memory_order_acquire) == 0) {
         registry_remove(h);
-        h->orphan_next = g_free_heaps;
-        g_free_heaps = h;
+        g_free_heaps.push_front(h);
       } else {  // back at the end, so the next reclaim looks at another one first
-        Heap** link = &g_orphans;
-        while (*link) link = &(*link)->orphan_next;
-        *link = h;
+        g_orphans.push_back(h);
         __atomic_store_n(&h->orphaned, true, __ATOMIC_RELEASE);
       }
       h->servicing.store(0, std::memory_order_release);
@@ -505,7 +494,7 @@ void heaps_reclaim_orphans(bool all) noexcept {
 
 void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept {
   LockGuard g(g_heaps_lock);
-  for (Heap* h = g_registry; h; h = h->reg_next) fn(h, arg);
+  for (Heap* h = g_registry.first; h; h = h->reg_next) fn(h, arg);
 }
 
 void heaps_fork_prepare() noexcept { g_heaps_lock.lock(); }
@@ -517,7 +506,7 @@ void heaps_fork_child() noexcept {
   // middle of an update, so they are never used again: their blocks can still be freed
   // (the frees are queued to the dead heap and never reused).
   uintptr_t self = thread_pointer();
-  for (Heap* h = g_registry; h; h = h->reg_next) {
+  for (Heap* h = g_registry.first; h; h = h->reg_next) {
     if (h->thread != 0 && h->thread != self && h->thread != 1) {  // 1: signal, detached heaps
       h->dead = true;
       __atomic_store_n(&h->thread, uintptr_t{0}, __ATOMIC_RELAXED);

@@ -10,50 +10,6 @@
 
 namespace pm {
 
-struct PageQueue {
-  Page* first;
-  Page* last;
-};
-
-// The hardened variant's per-thread state (one slot in the default build, never used).
-struct HeapHardening {
-  void* quarantine[policy::kQuarantineSlots ? policy::kQuarantineSlots : 1];
-  uint64_t rng;  // quarantine slot choice, carving order
-};
-
-struct Heap {
-  // direct[(size + 15) / 16] is the page that serves `size` now (g_empty_page when none),
-  // so a small malloc is two loads before the pop. Keep it first.
-  Page* direct[kDirectSlots];
-  PageQueue queues[kClassCount];
-  // Blocks freed by other threads: a lock-free stack of tagged pointers (bit 0 marks a
-  // block whose free looked like a second free and must be checked before reuse).
-  alignas(64) std::atomic<uintptr_t> remote;
-  alignas(64) uintptr_t thread;     // owner's thread pointer; 0 while orphaned
-  Segment* avail[2];                // segments with free page slots: small, medium
-  Page* dirty_first;                // free pages still resident, oldest first
-  Page* dirty_last;
-  uint64_t active[2];               // classes with a non-empty queue (bit per class)
-  uint64_t next_tick_ms;            // next time the slow path applies the decay
-  size_t page_bytes;                // bytes of the heap's pages that serve a class
-  size_t dirty_bytes;               // bytes of its free pages still resident
-  uint32_t slow_calls;
-  uint32_t segment_count;
-  uint32_t id;
-  uint8_t large_arena;
-  bool dead;                        // fork child: belongs to a thread that no longer exists
-  bool orphaned;                    // on the orphan list (written under the heaps lock)
-  bool keep_dirty;                  // thread exit: free pages are not purged for the budget
-  bool orphan_service;              // serviced for an exited thread: purge only far over budget
-  // Held by whoever services the heap while its thread is gone: the thread that adopts it,
-  // the reclaim of orphans, or a thread whose free landed in it (see heap_free_remote).
-  std::atomic<uint32_t> servicing;
-  Heap* reg_next;                   // registry of all heaps
-  Heap* reg_prev;
-  Heap* orphan_next;
-  HeapHardening hardened;
-};
-
 extern Page g_empty_page;  // never has free blocks: a miss sends malloc to the slow path
 extern Heap g_empty_heap;  // tl_heap before the thread's first allocation
 // tl_heap while the thread is inside the allocator. A signal handler that allocates then

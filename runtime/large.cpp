@@ -2,7 +2,7 @@
 //
 // Each 4 KiB unit of a large segment has a UnitMeta. The first and last unit of every span
 // carry its length and whether it is free or used (start_state / end_state); all other
-// entries are kept at kNone, so a pointer into the middle of a span is recognised as
+// entries are kept at kUnitNone, so a pointer into the middle of a span is recognised as
 // invalid. Free spans sit in segregated lists (exact lengths up to 32 units, then four
 // lists per power of two) with a bitmap of non-empty lists, and free spans whose memory is
 // still resident also sit on a list ordered by age, for decay.
@@ -25,59 +25,11 @@
 namespace pm {
 
 namespace {
-enum : uint8_t { kNone = 0, kFree = 1, kUsed = 2 };
-
-struct UnitMeta {
-  uint32_t len;
-  uint8_t start_state;
-  uint8_t end_state;
-  uint8_t bin;
-  uint32_t dirty;   // free span: units of it that may be resident (0: on no dirty list)
-  uint64_t freed_at;
-  UnitMeta* next;   // size-bin list
-  UnitMeta* prev;
-  UnitMeta* dnext;  // resident free spans, oldest first
-  UnitMeta* dprev;
-};
-
-constexpr unsigned kUnitsPerSegment = kSegmentSize / kUnit;  // 1024
-
-struct LargeSegment {
-  uint8_t arena;
-  uint8_t pad[7];
-  LargeSegment* next;  // the arena's segments (the heap walk visits them)
-  LargeSegment* prev;
-  // Bit per unit that may be resident while free: set when a block is freed, cleared when
-  // a block is handed out or its span purged. Free spans count their dirty memory from it,
-  // so the dirty budget sees what is really resident, not the size of merged spans.
-  uint64_t resident[kUnitsPerSegment / 64];
-  UnitMeta units[kUnitsPerSegment];
-};
-
 constexpr unsigned kFirstUnit = (sizeof(LargeSegment) + kUnit - 1) / kUnit;
 constexpr unsigned kUsableUnits = kUnitsPerSegment - kFirstUnit;
-constexpr unsigned kBins = 64;
+constexpr unsigned kBins = kLargeBins;
 constexpr unsigned kArenas = 8;
-
-struct Arena {
-  Lock lock;
-  uint64_t bin_mask;
-  List<UnitMeta> bins[kBins];
-  List<UnitMeta, &UnitMeta::dnext, &UnitMeta::dprev> dirty;  // resident free spans, oldest first
-  LargeSegment* spare;  // one entirely free segment kept mapped for the next request
-  List<LargeSegment> segments;  // the heap walk visits them
-  size_t segment_count;
-  std::atomic<void*> deferred;  // frees that could not take the lock (signal handlers)
-  size_t clean_bytes;   // free bytes known not to be resident (fresh or purged)
-  size_t allocated;
-  size_t free_bytes;
-  size_t mapped;
-  size_t blocks;
-  // A fork child whose parent forked in the middle of this arena's update: its lists are
-  // never trusted again. Its blocks stay readable; frees of them are dropped (deferred
-  // forever) and new blocks come from the other arenas.
-  bool quarantined;
-};
+using Arena = LargeArena;
 
 constinit Arena g_arenas[kArenas];  // constant-initialised: malloc may run before constructors
 
@@ -145,7 +97,7 @@ void dirty_remove(Arena& a, UnitMeta* m) {
   a.dirty.remove(m);
 }
 
-// Mark [u, u+n) as one span with the given state; interior entries stay kNone.
+// Mark [u, u+n) as one span with the given state; interior entries stay kUnitNone.
 void set_span(LargeSegment* s, unsigned u, uint32_t n, uint8_t state) {
   s->units[u].len = n;
   s->units[u].start_state = state;
@@ -154,8 +106,8 @@ void set_span(LargeSegment* s, unsigned u, uint32_t n, uint8_t state) {
 }
 
 void clear_span(LargeSegment* s, unsigned u, uint32_t n) {
-  s->units[u].start_state = kNone;
-  s->units[u + n - 1].end_state = kNone;
+  s->units[u].start_state = kUnitNone;
+  s->units[u + n - 1].end_state = kUnitNone;
 }
 
 // Resident bits of [u, u+n): count, set, clear.
@@ -182,7 +134,7 @@ void resident_set(LargeSegment* s, unsigned u, uint32_t n, bool on) {
 void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t freed_at) {
   uint32_t dirty = resident_count(s, u, n);
   PM_ASSERT(n > 0 && u >= kFirstUnit && u + n <= kUnitsPerSegment);
-  set_span(s, u, n, kFree);
+  set_span(s, u, n, kUnitFree);
   UnitMeta* m = &s->units[u];
   m->dirty = dirty;
   m->freed_at = freed_at;
@@ -198,7 +150,7 @@ void add_free(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t freed_
 void remove_free(Arena& a, LargeSegment* s, unsigned u) {
   UnitMeta* m = &s->units[u];
   // Boundary tags: both ends of a free span say free and carry its length.
-  PM_ASSERT(m->len > 0 && m->start_state == kFree && s->units[u + m->len - 1].end_state == kFree);
+  PM_ASSERT(m->len > 0 && m->start_state == kUnitFree && s->units[u + m->len - 1].end_state == kUnitFree);
   PM_ASSERT(s->units[u + m->len - 1].len == m->len && a.free_bytes >= size_t(m->len) * kUnit);
   bin_remove(a, m);
   if (m->dirty) {
@@ -262,7 +214,7 @@ UnitMeta* find_span(Arena& a, uint32_t n) {
 // Give back [u, u+n) of segment s, merging with free neighbours.
 void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) {
   resident_set(s, u, n, true);  // the freed block's memory was the program's: resident
-  if (u > kFirstUnit && s->units[u - 1].end_state == kFree) {
+  if (u > kFirstUnit && s->units[u - 1].end_state == kUnitFree) {
     unsigned l = u - s->units[u - 1].len;
     uint32_t ln = s->units[l].len;
     remove_free(a, s, l);
@@ -270,7 +222,7 @@ void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) 
     n += ln;
   }
   unsigned r = u + n;
-  if (r < kUnitsPerSegment && s->units[r].start_state == kFree) {
+  if (r < kUnitsPerSegment && s->units[r].start_state == kUnitFree) {
     uint32_t rn = s->units[r].len;
     remove_free(a, s, r);
     n += rn;
@@ -333,7 +285,7 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
   if (end < u + len) add_free(a, s, end, u + len - end, freed_at);
   *zeroed = resident_count(s, start, uint32_t(units)) == 0;
   resident_set(s, start, uint32_t(units), false);  // in use: no longer free memory
-  set_span(s, start, uint32_t(units), kUsed);
+  set_span(s, start, uint32_t(units), kUnitUsed);
   a.allocated += units * kUnit;
   backend::in_use_add(units * kUnit);
   a.blocks++;
@@ -341,17 +293,17 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
 }
 
 namespace {
-// The used span that starts at p, or kNone/kFree state reported through *state.
+// The used span that starts at p, or kUnitNone/kUnitFree state reported through *state.
 bool lookup(const void* p, LargeSegment** sp, unsigned* up, uint8_t* state) {
   LargeSegment* s = seg_of(p);
   uintptr_t off = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(s);
-  *state = kNone;
+  *state = kUnitNone;
   if (off % kUnit != 0 || off < kFirstUnit * kUnit) return false;
   unsigned u = unsigned(off / kUnit);
   *sp = s;
   *up = u;
   *state = s->units[u].start_state;
-  return *state == kUsed;
+  return *state == kUnitUsed;
 }
 }  // namespace
 
@@ -371,7 +323,7 @@ void free_locked(Arena& a, void* p, const char* where, uint64_t now) {
     return;
   }
   a.lock.unlock();  // the report may abort: do not hold the lock there
-  report_misuse(state == kFree ? Misuse::kDoubleFree : Misuse::kInvalidPointer, p, where);
+  report_misuse(state == kUnitFree ? Misuse::kDoubleFree : Misuse::kInvalidPointer, p, where);
   a.lock.lock();
 }
 }  // namespace
@@ -409,14 +361,14 @@ bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
   uint64_t now = os::now_ms();
   if (m < n) {
     clear_span(s, u, n);
-    set_span(s, u, uint32_t(m), kUsed);
+    set_span(s, u, uint32_t(m), kUnitUsed);
     free_span(a, s, u + unsigned(m), n - uint32_t(m), now);
     a.allocated -= (n - m) * kUnit;
     backend::in_use_sub((n - m) * kUnit);
     return true;
   }
   unsigned r = u + n;
-  if (r >= kUnitsPerSegment || s->units[r].start_state != kFree) return false;
+  if (r >= kUnitsPerSegment || s->units[r].start_state != kUnitFree) return false;
   uint32_t rn = s->units[r].len;
   if (n + rn < m) return false;
   UnitMeta* rm = &s->units[r];
@@ -424,7 +376,7 @@ bool large_resize_in_place(void* p, size_t new_size, bool may_wait) {
   remove_free(a, s, r);
   if (a.spare == s) a.spare = nullptr;
   clear_span(s, u, n);
-  set_span(s, u, uint32_t(m), kUsed);
+  set_span(s, u, uint32_t(m), kUnitUsed);
   unsigned rest = u + unsigned(m);
   resident_set(s, u + n, uint32_t(m) - n, false);  // in use now
   if (rest < r + rn) add_free(a, s, rest, r + rn - rest, freed_at);
@@ -490,7 +442,7 @@ size_t large_used_spans(const void* seg, unsigned* cursor, void** ptrs, size_t* 
       u = kUnitsPerSegment;
       break;
     }
-    if (s->units[u].start_state == kUsed) {
+    if (s->units[u].start_state == kUnitUsed) {
       ptrs[n] = unit_addr(s, u);
       sizes[n] = size_t(len) * kUnit;
       ++n;

@@ -3,10 +3,9 @@
 // indexed by a bitmap (O(1)). Arenas are sharded; each has its own lock.
 #pragma once
 #include "config.hpp"
+#include "types.hpp"
 
 namespace pm {
-
-constexpr size_t kUnit = 4096;
 
 // may_wait false (a signal handler that interrupted the allocator, which may hold the
 // lock): never block on an arena lock; allocation then fails with ENOMEM, a free is

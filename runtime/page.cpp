@@ -45,11 +45,7 @@ size_t slot_bytes(const Segment* seg, unsigned slot) {
 }
 
 void dirty_unlink(Heap* heap, Page* page) {
-  if (page->prev) page->prev->next = page->next;
-  else heap->dirty_first = page->next;
-  if (page->next) page->next->prev = page->prev;
-  else heap->dirty_last = page->prev;
-  page->next = page->prev = nullptr;
+  heap->dirty.remove(page);
   page->dirty = false;
   size_t bytes = slot_bytes(segment_of(page), page->slot);
   PM_ASSERT(heap->dirty_bytes >= bytes);
@@ -59,11 +55,7 @@ void dirty_unlink(Heap* heap, Page* page) {
 
 void dirty_append(Heap* heap, Page* page) {
   page->dirty = true;
-  page->next = nullptr;
-  page->prev = heap->dirty_last;
-  if (heap->dirty_last) heap->dirty_last->next = page;
-  else heap->dirty_first = page;
-  heap->dirty_last = page;
+  heap->dirty.push_back(page);
   size_t bytes = slot_bytes(segment_of(page), page->slot);
   heap->dirty_bytes += bytes;
   backend::dirty_add(bytes);
@@ -79,8 +71,8 @@ constexpr size_t kHeapDirtyFloor = size_t{256} << 10;
 constexpr size_t kHeapDirtyMax = size_t{2} << 20;
 constexpr size_t kHeapDirtyShare = 8;
 bool heap_over_budget(const Heap* heap) {
-  if (heap->keep_dirty) return false;
-  if (heap->orphan_service) return backend::far_over_budget();
+  if (heap->purge == PurgePolicy::kKeep) return false;
+  if (heap->purge == PurgePolicy::kFarOverOnly) return backend::far_over_budget();
   if (heap->dirty_bytes <= kHeapDirtyFloor) return false;
   if (backend::over_budget()) return true;
   uint32_t heaps = g_heap_count.load(std::memory_order_relaxed);
@@ -98,21 +90,17 @@ void purge_page(Heap* heap, Page* page) {
   dirty_unlink(heap, page);
 }
 
+SegmentList& avail_of(Heap* heap, const Segment* seg) {
+  return heap->avail[seg->kind == SegmentKind::kSmall ? 0 : 1];
+}
+
 void avail_add(Heap* heap, Segment* seg) {
-  Segment** head = &heap->avail[seg->kind == SegmentKind::kSmall ? 0 : 1];
-  seg->prev = nullptr;
-  seg->next = *head;
-  if (*head) (*head)->prev = seg;
-  *head = seg;
+  avail_of(heap, seg).push_front(seg);
   seg->in_avail = true;
 }
 
 void avail_remove(Heap* heap, Segment* seg) {
-  Segment** head = &heap->avail[seg->kind == SegmentKind::kSmall ? 0 : 1];
-  if (seg->prev) seg->prev->next = seg->next;
-  else *head = seg->next;
-  if (seg->next) seg->next->prev = seg->prev;
-  seg->next = seg->prev = nullptr;
+  avail_of(heap, seg).remove(seg);
   seg->in_avail = false;
 }
 }  // namespace
@@ -143,34 +131,20 @@ void after_first_changed(Heap* heap, unsigned cls) {
 }  // namespace
 
 void queue_push_front(Heap* heap, unsigned cls, Page* page) {
-  PageQueue& q = heap->queues[cls];
-  Page* old = q.first;
-  page->prev = nullptr;
-  page->next = old;
-  if (old) old->prev = page;
-  else q.last = page;
-  q.first = page;
+  Page* old = heap->queues[cls].first;
+  heap->queues[cls].push_front(page);
   after_first_changed(heap, cls);
   if (old && drop_current(old)) page_retire(heap, old, os::now_ms());
 }
 
 void queue_push_back(Heap* heap, unsigned cls, Page* page) {
   PageQueue& q = heap->queues[cls];
-  page->next = nullptr;
-  page->prev = q.last;
-  if (q.last) q.last->next = page;
-  else q.first = page;
-  q.last = page;
+  q.push_back(page);
   if (q.first == page) after_first_changed(heap, cls);
 }
 
 void queue_remove(Heap* heap, unsigned cls, Page* page) {
-  PageQueue& q = heap->queues[cls];
-  if (page->prev) page->prev->next = page->next;
-  else q.first = page->next;
-  if (page->next) page->next->prev = page->prev;
-  else q.last = page->prev;
-  page->next = page->prev = nullptr;
+  heap->queues[cls].remove(page);
   if (page->current) {
     drop_current(page);  // the caller decides what an empty page becomes
     after_first_changed(heap, cls);
@@ -227,7 +201,7 @@ void page_extend(Page* page) {
 
 Page* page_fresh(Heap* heap, unsigned cls) {
   unsigned kind = cls < kSmallClassCount ? 0 : 1;
-  Segment* seg = heap->avail[kind];
+  Segment* seg = heap->avail[kind].first;
   if (!seg) {
     heaps_reclaim_orphans(false);  // exited threads may have left empty segments behind
     seg = segment_alloc_pool(kind == 0 ? SegmentKind::kSmall : SegmentKind::kMedium);
@@ -310,7 +284,7 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   dirty_append(heap, page);
   if (!seg->in_avail) avail_add(heap, seg);
   // Past the dirty budget, the heap's oldest free pages go back now, not after the decay.
-  while (heap->dirty_first && heap_over_budget(heap)) purge_page(heap, heap->dirty_first);
+  while (heap->dirty.first && heap_over_budget(heap)) purge_page(heap, heap->dirty.first);
   return false;
 }
 
@@ -347,7 +321,7 @@ void heap_purge(Heap* heap, uint64_t now, bool force) {
   if (!force && !options().purge) return;
   heap_release_current(heap, now, force, force);
   uint64_t decay = options().decay_ms;
-  while (Page* page = heap->dirty_first) {
+  while (Page* page = heap->dirty.first) {
     if (!force && now < page->freed_at + decay) break;
     purge_page(heap, page);
   }

@@ -25,6 +25,16 @@ void queue_remove(Heap* heap, unsigned cls, Page* page);
 // Purge free pages older than the decay (all when force) and drop expired spare pages.
 void heap_purge(Heap* heap, uint64_t now, bool force);
 
+// The heap's purge policy for the scope (what its page frees do with the dirty budget).
+struct PurgeScope {
+  Heap* heap;
+  PurgePolicy saved;
+  PurgeScope(Heap* h, PurgePolicy p) : heap(h), saved(h->purge) { h->purge = p; }
+  ~PurgeScope() { heap->purge = saved; }
+  PurgeScope(const PurgeScope&) = delete;
+  PurgeScope& operator=(const PurgeScope&) = delete;
+};
+
 PM_INLINE size_t page_area_size(const Page* page) {
   return size_t(page->reserved) * page->block_size;
 }

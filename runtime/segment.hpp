@@ -6,67 +6,9 @@
 
 #include "config.hpp"
 #include "segmap.hpp"
+#include "types.hpp"
 
 namespace pm {
-
-struct Heap;
-
-// A free block: the link of the list it is on, and a key that marks it as freed (a second
-// free of the same block finds its key set and is checked against the free lists).
-struct Block {
-  Block* next;
-  uintptr_t key;
-};
-
-enum class PageState : uint8_t { kFree, kQueued, kFull };
-
-// One page serves one size class. Field order: the first 48 bytes are all the fast paths
-// touch. Allocation pops `free`; frees by the owner go to `local_free`. `used` counts the
-// blocks handed out (those in a remote queue included), plus one while the page is the
-// current page of its class (the first in its queue), so the current page never drops to
-// 0 and a malloc/free loop stays on the fast paths; any other page reaches 0 exactly when
-// every block is back and is retired. While a page is full and out of its queue, `used` is
-// parked at 1 (the real count is in full_used) so the first free lands in the slow path,
-// which puts the page back into its queue.
-struct alignas(128) Page {
-  Block* free;
-  Block* local_free;
-  Heap* heap;
-  uintptr_t area;        // address of the first block
-  uint64_t div_magic;    // ceil(2^64 / block_size): (offset * magic) < magic iff a multiple
-  uint32_t used;
-  uint32_t block_size;   // 0 while the page is free
-  uint32_t capacity;     // blocks carved into lists so far (carving is lazy)
-  uint32_t reserved;     // blocks that fit in the page
-  uint32_t full_used;
-  uint8_t class_idx;
-  PageState state;
-  uint8_t slot;          // index in the segment's pages[]
-  bool dirty : 1;        // free page whose memory is still resident
-  bool current : 1;      // first in its queue: `used` carries the +1
-  bool guarded : 1;      // hardened variant: the slot's last OS page is PROT_NONE
-  Page* next;            // class queue, or the heap's list of dirty free pages
-  Page* prev;
-  uint64_t freed_at;     // when it became free or empty (ms)
-};
-static_assert(sizeof(Page) == 128);
-
-enum class SegmentKind : uint8_t { kSmall, kMedium, kLarge };
-
-// The page array comes first, so a page's address is the segment base OR its slot * 128.
-struct Segment {
-  Page pages[kSlicesPerSegment];
-  SegmentKind kind;
-  uint16_t page_count;      // pages in use
-  uint64_t free_slots;      // bit per page slot that is free
-  Segment* next;            // heap's segments with free slots / the segment cache
-  Segment* prev;
-  Segment* all_next;        // registry of every live segment (statistics, heap walk)
-  Segment* all_prev;
-  bool in_avail;
-  uint8_t registry_epoch;   // the registry it was added to (see segment_locks_reset)
-};
-static_assert(sizeof(Segment) <= kSliceSize);
 
 PM_INLINE Segment* segment_of(const void* p) {
   return reinterpret_cast<Segment*>(reinterpret_cast<uintptr_t>(p) & ~kSegmentMask);
