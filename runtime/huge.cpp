@@ -181,6 +181,18 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait) {
   size_t segs = segs_of(ms);
   void* p = backend::alloc(segs, align >> kSegmentShift, zeroed, may_wait);
   if (!p) return nullptr;  // ENOMEM: the entry layer decides whether to retry
+  if (!*zeroed && (segs << kSegmentShift) > ms) {
+    // Reused memory: a larger block before may have left the tail of the last segment
+    // resident, where this block never reaches (about 2 MiB a block). The far part of that
+    // slack goes back. Twenty huge blocks of 5-25 MiB replaced one at a time (huge-replace):
+    // purging all of it cut the peak by 10% but re-faulted 1 MiB per replacement (1.4x the
+    // time); two fifths of it cut the peak by 4% for a third of those faults.
+    size_t slack = (segs << kSegmentShift) - ms;
+    size_t cut = (slack / 5 * 2) & ~(kOsPage - 1);
+    int saved = errno;
+    if (cut) os::purge(static_cast<char*>(p) + (segs << kSegmentShift) - cut, cut);
+    errno = saved;
+  }
   take(true);  // the first take succeeded: the interrupted code (if any) does not hold it
   LockRelease release(g_lock);
   if (!insert(reinterpret_cast<uintptr_t>(p), ms, segs)) {
