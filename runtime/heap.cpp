@@ -182,6 +182,7 @@ void heap_tick(Heap* heap) noexcept {
   uint64_t now = os::now_ms();
   if (now < heap->next_tick_ms) return;
   heap->next_tick_ms = now + options().decay_ms / 8 + 1;
+  heap_decay_boost(heap, now);
   heap_purge(heap, now, false);
   uint64_t due = next_global.load(std::memory_order_relaxed);
   if (now >= due && next_global.compare_exchange_strong(due, now + options().decay_ms / 4 + 1)) {

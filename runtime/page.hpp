@@ -22,6 +22,8 @@ void queue_push_front(Heap* heap, unsigned cls, Page* page);
 void queue_push_back(Heap* heap, unsigned cls, Page* page);
 void queue_remove(Heap* heap, unsigned cls, Page* page);
 
+// Halve the heap's extra dirty allowance when a decay period passed without earning it.
+void heap_decay_boost(Heap* heap, uint64_t now);
 // Purge free pages older than the decay (all when force) and drop expired spare pages.
 void heap_purge(Heap* heap, uint64_t now, bool force);
 

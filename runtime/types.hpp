@@ -135,6 +135,11 @@ struct Heap {
   uint64_t next_tick_ms;            // next time the slow path applies the decay
   size_t page_bytes;                // bytes of the heap's pages that serve a class
   size_t dirty_bytes;               // bytes of its free pages still resident
+  // Extra dirty allowance earned by purging pages and then faulting fresh ones in soon
+  // after (page.cpp): a heap that churns keeps more, an idle one only its share.
+  size_t dirty_boost;
+  uint64_t budget_purge_ms;         // last purge for the dirty budget
+  uint64_t regret_ms;               // last fresh page faulted in soon after such a purge
   uint32_t slow_calls;
   uint32_t segment_count;
   uint32_t id;

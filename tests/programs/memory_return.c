@@ -6,6 +6,7 @@
 //            2 s without any allocator call
 //   active   the same, then 2 s of light malloc/free that stays on the fast paths
 //   huge     20 blocks of 8-24 MiB, then 2 s idle
+//   churn    16 MiB of medium blocks freed and allocated again, 40 times: few page faults
 //   slack    a huge block in a larger one's span: the tail it does not reach goes back
 //   handoff  a thread allocates 512 MiB of small blocks and exits; another frees them all
 //   threads  8 threads allocate and free 128 MiB each, then stay alive but blocked
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +31,12 @@ static size_t rss_bytes(void) {
   }
   fclose(f);
   return resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static long minor_faults(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
 }
 
 static void* xmalloc(size_t n) {
@@ -204,6 +212,32 @@ int main(int argc, char** argv) {
     free(keep);
     if (after + mib > before) {
       fprintf(stderr, "slack: the old block's tail beyond the new block stayed resident\n");
+      return 1;
+    }
+    return 0;
+  } else if (!strcmp(mode, "churn")) {
+    // The other side of returning memory: a thread that frees 16 MiB of medium blocks and
+    // allocates them again at once keeps them resident after a few rounds, instead of
+    // purging them each time (beyond its small share of free pages) and faulting them in again.
+    enum { kBlocks = 512, kRounds = 40 };
+    static char* b[kBlocks];
+    const size_t n = 32 << 10;
+    long faults_late = 0;
+    for (int r = 0; r < kRounds; ++r) {
+      long before = minor_faults();
+      for (int i = 0; i < kBlocks; ++i) {
+        b[i] = malloc(n);
+        if (!b[i]) return 2;
+        memset(b[i], r, n);
+      }
+      for (int i = 0; i < kBlocks; ++i) free(b[i]);
+      if (r >= kRounds / 2) faults_late += minor_faults() - before;
+    }
+    long round = (long)(kBlocks * n / 4096);
+    printf("churn: %ld page faults in the last %d rounds (one round touches %ld pages)\n", faults_late,
+           kRounds / 2, round);
+    if (faults_late > round) {
+      fprintf(stderr, "churn: freed pages are purged and faulted in again every round\n");
       return 1;
     }
     return 0;
