@@ -29,7 +29,7 @@ constexpr size_t kBatch = 64;                              // blocks copied out 
 
 // The segments of the registry, copied out so no lock is held during the visits.
 constexpr size_t kSegmentBatch = 512;
-struct SegmentList {
+struct SegmentBatch {
   Segment* segs[kSegmentBatch];
   size_t skip;   // registry entries to pass over (those of earlier batches)
   size_t seen;
@@ -37,7 +37,7 @@ struct SegmentList {
 };
 
 void collect_segment(Segment* seg, void* arg) {
-  auto* l = static_cast<SegmentList*>(arg);
+  auto* l = static_cast<SegmentBatch*>(arg);
   if (l->seen++ >= l->skip && l->count < kSegmentBatch) l->segs[l->count++] = seg;
 }
 
@@ -77,7 +77,7 @@ int walk_segment(Segment* seg, WalkVisitor visit, void* arg) {
 }
 
 int walk_pool(WalkVisitor visit, void* arg) {
-  SegmentList list;
+  SegmentBatch list;
   list.skip = 0;
   for (;;) {
     list.seen = list.count = 0;
