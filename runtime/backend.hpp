@@ -44,6 +44,12 @@ void in_use_add(size_t bytes);
 void in_use_sub(size_t bytes);
 bool over_budget();
 bool far_over_budget();  // twice over: purge even memory that is likely reused soon
+// Feedback for the budget: a front end purged memory because over_budget() said so, or
+// hands out `bytes` that are not resident (they will fault in). Faults soon after a budget
+// purge mean the budget purged memory the program was about to reuse: the budget grows
+// (up to 4x), and shrinks back after quiet decay periods (see decay()).
+void budget_purged();
+void fresh_faults(size_t bytes);
 size_t dirty_bytes();
 
 struct Stats {

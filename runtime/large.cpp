@@ -233,7 +233,10 @@ void free_span(Arena& a, LargeSegment* s, unsigned u, uint32_t n, uint64_t now) 
     else if (a.spare != s) release_segment(a, s);
   }
   // Past the dirty budget, memory goes back now rather than after the decay.
-  while (!a.dirty.empty() && backend::over_budget()) purge_oldest(a);
+  while (!a.dirty.empty() && backend::over_budget()) {
+    purge_oldest(a);
+    backend::budget_purged();
+  }
 }
 }  // namespace
 
@@ -283,7 +286,9 @@ void* large_malloc(size_t size, size_t align, unsigned arena_hint, bool* zeroed,
   }
   unsigned end = start + unsigned(units);
   if (end < u + len) add_free(a, s, end, u + len - end, freed_at);
-  *zeroed = resident_count(s, start, uint32_t(units)) == 0;
+  uint32_t resident = resident_count(s, start, uint32_t(units));
+  *zeroed = resident == 0;
+  if (resident < units) backend::fresh_faults((units - resident) * kUnit);
   resident_set(s, start, uint32_t(units), false);  // in use: no longer free memory
   set_span(s, start, uint32_t(units), kUnitUsed);
   a.allocated += units * kUnit;

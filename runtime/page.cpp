@@ -70,11 +70,12 @@ constexpr size_t kPoolDirty = size_t{8} << 20;
 constexpr size_t kHeapDirtyFloor = size_t{256} << 10;
 constexpr size_t kHeapDirtyMax = size_t{2} << 20;
 constexpr size_t kHeapDirtyShare = 8;
-bool heap_over_budget(const Heap* heap) {
+// *global: the allocator as a whole is over its budget (not only the heap over its share).
+bool heap_over_budget(const Heap* heap, bool* global) {
   if (heap->purge == PurgePolicy::kKeep) return false;
-  if (heap->purge == PurgePolicy::kFarOverOnly) return backend::far_over_budget();
+  if (heap->purge == PurgePolicy::kFarOverOnly) return *global = backend::far_over_budget();
   if (heap->dirty_bytes <= kHeapDirtyFloor) return false;
-  if (backend::over_budget()) return true;
+  if (backend::over_budget()) return *global = true;
   uint32_t heaps = g_heap_count.load(std::memory_order_relaxed);
   size_t share = kPoolDirty / (heaps ? heaps : 1);
   if (share > kHeapDirtyMax) share = kHeapDirtyMax;
@@ -231,8 +232,12 @@ Page* page_fresh(Heap* heap, unsigned cls) {
   seg->page_count++;
   Page* page = &seg->pages[slot];
   PM_ASSERT(page->block_size == 0 && page->used == 0);
-  if (page->dirty) dirty_unlink(heap, page);
-  else if (kind == 1) note_fresh_fault(heap, slot_bytes(seg, slot));
+  if (page->dirty) {
+    dirty_unlink(heap, page);
+  } else {
+    if (kind == 1) note_fresh_fault(heap, slot_bytes(seg, slot));
+    backend::fresh_faults(slot_bytes(seg, slot));
+  }
   uint32_t bs = kBlockSize[cls];
   page->free = nullptr;
   page->local_free = nullptr;
@@ -301,10 +306,12 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   dirty_append(heap, page);
   if (!seg->in_avail) avail_add(heap, seg);
   // Past the dirty budget, the heap's oldest free pages go back now, not after the decay.
-  if (heap->dirty.first && heap_over_budget(heap)) {
+  bool global = false;
+  if (heap->dirty.first && heap_over_budget(heap, &global)) {
     do purge_page(heap, heap->dirty.first);
-    while (heap->dirty.first && heap_over_budget(heap));
+    while (heap->dirty.first && heap_over_budget(heap, &global));
     heap->budget_purge_ms = os::now_ms();
+    if (global) backend::budget_purged();
   }
   return false;
 }

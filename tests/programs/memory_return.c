@@ -7,6 +7,7 @@
 //   active   the same, then 2 s of light malloc/free that stays on the fast paths
 //   huge     20 blocks of 8-24 MiB, then 2 s idle
 //   churn    16 MiB of medium blocks freed and allocated again, 40 times: few page faults
+//   rounds   48 MiB of large blocks freed and allocated again, 30 times: few page faults
 //   slack    a huge block in a larger one's span: the tail it does not reach goes back
 //   handoff  a thread allocates 512 MiB of small blocks and exits; another frees them all
 //   threads  8 threads allocate and free 128 MiB each, then stay alive but blocked
@@ -238,6 +239,32 @@ int main(int argc, char** argv) {
            kRounds / 2, round);
     if (faults_late > round) {
       fprintf(stderr, "churn: freed pages are purged and faulted in again every round\n");
+      return 1;
+    }
+    return 0;
+  } else if (!strcmp(mode, "rounds")) {
+    // The same for the allocator's budget as a whole: a program that frees 48 MiB of large
+    // blocks (everything it has) and allocates them again at once, round after round, is
+    // purged the first times only; after that the budget keeps them resident.
+    enum { kBlocks = 192, kRounds = 30 };
+    static char* b[kBlocks];
+    const size_t n = 256 << 10;
+    long faults_late = 0;
+    for (int r = 0; r < kRounds; ++r) {
+      long before = minor_faults();
+      for (int i = 0; i < kBlocks; ++i) {
+        b[i] = malloc(n);
+        if (!b[i]) return 2;
+        memset(b[i], r, n);
+      }
+      for (int i = 0; i < kBlocks; ++i) free(b[i]);
+      if (r >= kRounds / 2) faults_late += minor_faults() - before;
+    }
+    long round = (long)(kBlocks * n / 4096);
+    printf("rounds: %ld page faults in the last %d rounds (one round touches %ld pages)\n", faults_late,
+           kRounds / 2, round);
+    if (faults_late > round) {
+      fprintf(stderr, "rounds: freed memory is purged and faulted in again every round\n");
       return 1;
     }
     return 0;
