@@ -109,12 +109,6 @@ size_t fresh_usable_size(void* p, size_t size) {
 }  // namespace
 
 PM_PROF_ENTRY void* alloc_big(size_t size) noexcept {
-  // ---- heap profiler: while it is on, g_direct_limit is 0 and every allocation comes here;
-  // while it is off, only sizes above kDirectMax do.
-  if (size <= kDirectMax) {
-    if (PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
-    return heap_malloc_small(size);
-  }
   if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
   if (size <= kPoolMax) {  // the rest of the pool: the first queued page, in line
     if (void* p = heap_malloc_queued(size_class(size))) return p;
@@ -140,7 +134,7 @@ PM_PROF_ENTRY void* alloc_zeroed(size_t count, size_t size) noexcept {
       return p;
     }
   }
-  if (total <= PM_PROF_READ(g_direct_limit)) {
+  if (total <= kDirectMax) {  // counted above while profiling: in line either way
     void* p = heap_malloc_small<alloc_small_slow>(total);
     if (p) memset(p, 0, kBlockSize[size_class(total)]);
     return p;
