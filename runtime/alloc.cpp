@@ -109,12 +109,6 @@ size_t fresh_usable_size(void* p, size_t size) {
 }  // namespace
 
 PM_PROF_ENTRY void* alloc_big(size_t size) noexcept {
-  // ---- heap profiler: while it is on, g_direct_limit is 0 and every allocation comes here;
-  // while it is off, only sizes above kDirectMax do.
-  if (size <= kDirectMax) {
-    if (PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
-    return heap_malloc_small(size);
-  }
   if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
   if (size <= kPoolMax) {  // the rest of the pool: the first queued page, in line
     if (void* p = heap_malloc_queued(size_class(size))) return p;
@@ -140,7 +134,7 @@ PM_PROF_ENTRY void* alloc_zeroed(size_t count, size_t size) noexcept {
       return p;
     }
   }
-  if (total <= PM_PROF_READ(g_direct_limit)) {
+  if (total <= kDirectMax) {  // counted above while profiling: in line either way
     void* p = heap_malloc_small<alloc_small_slow>(total);
     if (p) memset(p, 0, kBlockSize[size_class(total)]);
     return p;
@@ -152,13 +146,7 @@ PM_PROF_ENTRY void* alloc_zeroed(size_t count, size_t size) noexcept {
 }
 
 namespace {
-void* alloc_aligned_once(size_t align, size_t size) noexcept {
-  if (PM_UNLIKELY(size > kMaxRequest)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size)))  // heap profiler
-    return prof::sampled_alloc(size, align, false);
+void* alloc_aligned_once(size_t align, size_t size) noexcept {  // size <= kMaxRequest
   Heap* h = heap_or_fail();
   if (!h) return nullptr;
   // Pool pages start on 64 KiB boundaries, so a class whose block size is a multiple of
@@ -178,13 +166,25 @@ void* alloc_aligned_once(size_t align, size_t size) noexcept {
   bool zeroed;
   return alloc_aligned_big(h, align, size, &zeroed);
 }
+
+// One try, then one more after giving caches back; not counted by the profiler.
+void* alloc_aligned_any(size_t align, size_t size) {
+  void* p = alloc_aligned_once(align, size);
+  if (PM_UNLIKELY(!p) && reclaim_for_retry()) p = alloc_aligned_once(align, size);
+  return p;
+}
 }  // namespace
 
 PM_PROF_ENTRY void* alloc_aligned(size_t align, size_t size) noexcept {
   if (align <= kMinAlign) return alloc(size);
-  void* p = alloc_aligned_once(align, size);
-  if (PM_UNLIKELY(!p) && size <= kMaxRequest && reclaim_for_retry()) p = alloc_aligned_once(align, size);
-  return p;
+  if (PM_UNLIKELY(size > kMaxRequest)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  // Counted here, once per request: not again by the retry after out of memory.
+  if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size)))  // heap profiler
+    return prof::sampled_alloc(size, align, false);
+  return alloc_aligned_any(align, size);
 }
 
 size_t usable_size(const void* p) noexcept {
@@ -318,14 +318,7 @@ void free_checked(void* p, size_t size, size_t align, const char* where) noexcep
 void* alloc_for_sample(size_t size, size_t align, bool* zeroed) noexcept {
   if (align <= kMinAlign) return alloc_any(size, zeroed);
   *zeroed = false;
-  Heap* h = heap_or_fail();
-  if (!h) return nullptr;
-  if (align <= kSliceSize && size <= kPoolMax) {
-    size_t s = size < align ? align : size;
-    for (unsigned c = size_class(s); c < kClassCount; ++c)
-      if (kBlockSize[c] % align == 0) return heap_malloc_class(h, c);
-  }
-  return alloc_aligned_big(h, align, size, zeroed);
+  return alloc_aligned_any(align, size);
 }
 
 void free_checked_big(void* p, size_t size, const char* where) noexcept {

@@ -10,7 +10,7 @@
 
 namespace pm {
 
-void* alloc_big(size_t size) noexcept;                      // anything above kDirectMax
+void* alloc_big(size_t size) noexcept;                      // only sizes above kDirectMax
 void* alloc_zeroed(size_t count, size_t size) noexcept;     // calloc
 void* alloc_aligned(size_t align, size_t size) noexcept;    // align: a power of two
 void* realloc_block(void* p, size_t size) noexcept;
@@ -31,10 +31,16 @@ void* alloc_for_sample(size_t size, size_t align, bool* zeroed) noexcept;
 void* alloc_small_slow(Heap* heap, size_t size) noexcept;
 
 // g_direct_limit is kDirectMax unless the heap profiler is on (prof.hpp): the same single
-// compare as with the constant.
+// compare as with the constant, and with prof=0 the only instructions before the fast path.
+// With prof=1 it is 0, so small sizes fall through to a second copy of the fast path behind
+// the per-thread countdown: only the allocation that crosses it leaves the inline path.
 PM_INLINE void* alloc(size_t size) {
   if constexpr (policy::kBlockRecords) return hardened_alloc(size, rec::kMalloc);
   if (PM_LIKELY(size <= PM_PROF_READ(g_direct_limit))) return heap_malloc_small<alloc_small_slow>(size);
+  if (size <= kDirectMax) {  // the heap profiler is on
+    if (PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
+    return heap_malloc_small<alloc_small_slow>(size);
+  }
   return alloc_big(size);
 }
 

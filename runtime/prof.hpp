@@ -3,9 +3,10 @@
 //
 // Cost model. With prof=0 nothing here runs on a fast path: the small-size test of
 // alloc() compares against g_direct_limit, a variable that holds kDirectMax, instead of the
-// constant (the same one compare instruction, with a memory operand). prof=1 sets it to 0,
-// so every allocation takes alloc_big(), which counts the bytes down per thread and samples
-// when the count crosses zero. Sampled pool blocks come from a heap of the profiler's own,
+// constant (the same one compare instruction, with a memory operand). prof=1 sets it to 0:
+// small sizes then take a second copy of the inline path in alloc() behind the per-thread
+// countdown (tick), larger ones alloc_big(), which counts them the same way; only the
+// allocation whose count crosses zero leaves the inline path, for sampled_alloc(). Sampled pool blocks come from a heap of the profiler's own,
 // so their frees look like frees from another thread and reach the profiler through the
 // remote-free path; a large or huge free (a slow path) asks the profiler only while it is
 // on, and the profiler takes its lock only when the block's address hash carries a mark
@@ -39,8 +40,8 @@ struct Heap;
 struct Page;
 struct Block;
 
-// kDirectMax while profiling is off; 0 while it is on (every allocation then goes through
-// alloc_big, where the profiler counts it). Hidden, so that the compare reads it
+// kDirectMax while profiling is off; 0 while it is on (every allocation then passes the
+// countdown in alloc() or alloc_big). Hidden, so that the compare reads it
 // directly instead of through the GOT.
 extern size_t g_direct_limit __attribute__((visibility("hidden")));
 
