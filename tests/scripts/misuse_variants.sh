@@ -76,7 +76,7 @@ free_static|$INV|$INV
 free_alloca|$INV|$INV
 free_unaligned_small|$UNAL|$UNAL
 free_unaligned_large|$INV|$INV
-free_near_before_small|$INV|$UNAL
+free_near_before_small|$UNAL|$UNAL
 free_near_after_small|$UNAL|$UNAL
 free_near_before_large|$INV|$INV
 malloc_impossible|protected|protected
