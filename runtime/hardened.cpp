@@ -63,7 +63,7 @@ void* hardened_alloc_any(size_t size, rec::Tag tag) noexcept {
   void* p;
   if (need <= kDirectMax) {
     p = heap_malloc_small(need);
-  } else {
+  } else if (!(p = heap_malloc_queued(size_class(need)))) {  // the first queued page, in line
     Heap* h = heap_get_or_init();
     p = h ? heap_malloc_class(h, size_class(need)) : nullptr;
     if (!h) errno = ENOMEM;
