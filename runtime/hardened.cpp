@@ -24,7 +24,7 @@ Page* pool_page(const void* p) {
 // its freed record. The words are or-ed four at a time, the last four ending at the limit
 // (they may overlap the ones before: every pool block has at least 8 bytes before its
 // record, and a block under 40 bytes is checked word by word).
-void evict(void* p) {
+PM_INLINE bool still_clean(void* p) {
   Page* page = pool_page(p);
   size_t bs = page->block_size;
   size_t end = bs - rec::kRecordBytes;  // a multiple of 8
@@ -38,10 +38,12 @@ void evict(void* p) {
     for (size_t i = 0; i + 4 <= n; i += 4) dirty |= w[i] | w[i + 1] | w[i + 2] | w[i + 3];
     dirty |= w[n - 4] | w[n - 3] | w[n - 2] | w[n - 1];
   }
-  if (PM_UNLIKELY(dirty != 0)) {
-    report_misuse(Misuse::kWriteAfterFree, p, "free");
-    // warn mode: the block is on no list, so freeing it is safe
-  }
+  return dirty == 0;
+}
+
+// Leaves the quarantine (warn mode: a dirty block is on no list, so freeing it is safe).
+void evict(void* p) {
+  if (PM_UNLIKELY(!still_clean(p))) report_misuse(Misuse::kWriteAfterFree, p, "free");
   heap_free(p);
 }
 }  // namespace
@@ -129,8 +131,9 @@ void quarantine_put(void* p) noexcept {
         victim = h->hardened.quarantine[i];
         h->hardened.quarantine[i] = p;
       }
-      if (victim) evict(victim);
-      return;
+      if (!victim) return;
+      if (PM_UNLIKELY(!still_clean(victim))) report_misuse(Misuse::kWriteAfterFree, victim, "free");
+      p = victim;  // one heap_free below, in line
     }
   }
   heap_free(p);
