@@ -20,19 +20,30 @@ Page* pool_page(const void* p) {
   return mv >= kMapPoolMin ? page_of(p, mv) : nullptr;
 }
 
-// A quarantined block leaves: it must still be all zero with its freed record.
-void evict(void* p) {
+// A quarantined block leaves: it must still be all zero (its first kWriteCheckBytes) with
+// its freed record. The words are or-ed four at a time, the last four ending at the limit
+// (they may overlap the ones before: every pool block has at least 8 bytes before its
+// record, and a block under 40 bytes is checked word by word).
+PM_INLINE bool still_clean(void* p) {
   Page* page = pool_page(p);
-  size_t end = page->block_size - rec::kRecordBytes;  // a multiple of 8
+  size_t bs = page->block_size;
+  size_t end = bs - rec::kRecordBytes;  // a multiple of 8
   if (end > policy::kWriteCheckBytes) end = policy::kWriteCheckBytes;
   const uint64_t* w = static_cast<const uint64_t*>(p);
-  uint64_t dirty = *rec::slot(p, page->block_size) ^ (rec::kFreed ^ rec::key(p));
-  for (size_t i = 0; i < end / 8; ++i) dirty |= w[i];
-  bool clean = dirty == 0;
-  if (PM_UNLIKELY(!clean)) {
-    report_misuse(Misuse::kWriteAfterFree, p, "free");
-    // warn mode: the block is on no list, so freeing it is safe
+  size_t n = end / 8;
+  uint64_t dirty = *rec::slot(p, bs) ^ (rec::kFreed ^ rec::key(p));
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i) dirty |= w[i];
+  } else {
+    for (size_t i = 0; i + 4 <= n; i += 4) dirty |= w[i] | w[i + 1] | w[i + 2] | w[i + 3];
+    dirty |= w[n - 4] | w[n - 3] | w[n - 2] | w[n - 1];
   }
+  return dirty == 0;
+}
+
+// Leaves the quarantine (warn mode: a dirty block is on no list, so freeing it is safe).
+void evict(void* p) {
+  if (PM_UNLIKELY(!still_clean(p))) report_misuse(Misuse::kWriteAfterFree, p, "free");
   heap_free(p);
 }
 }  // namespace
@@ -45,7 +56,7 @@ void* hardened_finish(void* p, size_t size, rec::Tag tag) noexcept {
   return p;
 }
 
-void* hardened_alloc(size_t size, rec::Tag tag) noexcept {
+void* hardened_alloc_any(size_t size, rec::Tag tag) noexcept {
   if (PM_UNLIKELY(size > kPoolMax - rec::kRecordBytes)) {
     // Too big for a pool block with its record: the large arena (never a pool class).
     return alloc_big(size < kPoolMax + 1 ? kPoolMax + 1 : size);
@@ -54,7 +65,7 @@ void* hardened_alloc(size_t size, rec::Tag tag) noexcept {
   void* p;
   if (need <= kDirectMax) {
     p = heap_malloc_small(need);
-  } else {
+  } else if (!(p = heap_malloc_queued(size_class(need)))) {  // the first queued page, in line
     Heap* h = heap_get_or_init();
     p = h ? heap_malloc_class(h, size_class(need)) : nullptr;
     if (!h) errno = ENOMEM;
@@ -80,7 +91,7 @@ bool hardened_live_size(void* p, Page* page, const char* where, size_t* size) no
   return false;
 }
 
-void hardened_free(void* p, size_t size, rec::Tag op, const char* where) noexcept {
+void hardened_free_checked(void* p, size_t size, rec::Tag op, const char* where) noexcept {
   if (!p) return;
   Page* page = pool_page(p);
   if (!page) {  // large, huge or foreign
@@ -94,8 +105,8 @@ void hardened_free(void* p, size_t size, rec::Tag op, const char* where) noexcep
   }
   size_t have;
   if (!hardened_live_size(p, page, where, &have)) return;
-  rec::Tag tag = rec::Tag(uint8_t((*rec::slot(p, page->block_size) ^ rec::key(p))));
-  if (PM_UNLIKELY((op == rec::kNew && tag == rec::kNewArray) || (op == rec::kNewArray && tag == rec::kNew))) {
+  uint8_t tag = uint8_t(*rec::slot(p, page->block_size) ^ rec::key(p));
+  if (PM_UNLIKELY(rec_kind_mismatch(op, tag))) {
     report_misuse(Misuse::kNewDeleteMismatch, p, where);
     return;
   }
@@ -104,8 +115,12 @@ void hardened_free(void* p, size_t size, rec::Tag op, const char* where) noexcep
     return;
   }
   size_t bs = page->block_size;
-  memset(p, 0, bs - rec::kRecordBytes);
+  memset(p, 0, have + rec::canary_len(bs, have));
   rec::write_freed(p, bs);
+  quarantine_put(p);
+}
+
+void quarantine_put(void* p) noexcept {
   if constexpr (policy::kQuarantineSlots > 0) {
     Heap* h = tl_heap;
     if (!sentinel(h)) {
@@ -116,8 +131,9 @@ void hardened_free(void* p, size_t size, rec::Tag op, const char* where) noexcep
         victim = h->hardened.quarantine[i];
         h->hardened.quarantine[i] = p;
       }
-      if (victim) evict(victim);
-      return;
+      if (!victim) return;
+      if (PM_UNLIKELY(!still_clean(victim))) report_misuse(Misuse::kWriteAfterFree, victim, "free");
+      p = victim;  // one heap_free below, in line
     }
   }
   heap_free(p);

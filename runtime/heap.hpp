@@ -179,18 +179,23 @@ PM_INLINE void local_free_push(Page* page, Block* b) {
 // page can neither be retired nor change hands under the handler; the push is above; the
 // count is one read-modify-write. A handler may reuse the page between the count
 // reaching 0 and heap_page_unused, which therefore looks again under its guard.
-PM_INLINE void heap_free(void* p) {
-  uint8_t mv = segmap_get(p);
-  if (PM_UNLIKELY(mv < kMapPoolMin)) return heap_free_slow(p);
-  Page* page = page_of(p, mv);
-  if (PM_UNLIKELY(!page_block_aligned(page, p))) return heap_free_slow(p);
-  Block* b = static_cast<Block*>(p);
+// heap_free_block: the second half, for a block known to be one of page's (the hardened
+// quarantine's eviction starts there).
+PM_INLINE void heap_free_block(Page* page, Block* b) {
   Heap* heap = tl_heap;
   if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);  // atomic: no guard
   if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_suspect(heap, page, b);
   b->key = reinterpret_cast<uintptr_t>(heap);
   local_free_push(page, b);
   if (PM_UNLIKELY(--page->used == 0)) heap_page_unused(heap, page);
+}
+
+PM_INLINE void heap_free(void* p) {
+  uint8_t mv = segmap_get(p);
+  if (PM_UNLIKELY(mv < kMapPoolMin)) return heap_free_slow(p);
+  Page* page = page_of(p, mv);
+  if (PM_UNLIKELY(!page_block_aligned(page, p))) return heap_free_slow(p);
+  heap_free_block(page, static_cast<Block*>(p));
 }
 
 }  // namespace pm

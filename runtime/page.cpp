@@ -1,6 +1,7 @@
 #include "page.hpp"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "backend.hpp"
@@ -178,6 +179,9 @@ void page_extend(Page* page) {
   if (n > step) n = step;
   uintptr_t bs = page->block_size;
   uintptr_t start = page->area + uintptr_t(page->capacity) * bs;
+  // Hardened: free zeroes only what a block's owner wrote, so a page reused for another
+  // class may still hold the old blocks' data and records; its new blocks start zero.
+  if constexpr (policy::kZeroOnFree) memset(reinterpret_cast<void*>(start), 0, size_t(n) * bs);
   // Free blocks carry their heap's key (heap.hpp): carved ones too, so that reuse can check it.
   uintptr_t key = reinterpret_cast<uintptr_t>(page->heap);
   if constexpr (policy::kRandomCarve) {

@@ -140,6 +140,26 @@ int malloc_zeroed(size_t n) {
   return kProtected;
 }
 
+// The same on pages that held blocks of another size before: every page of a large batch
+// of blocks is freed, then its pages serve a smaller size.
+int malloc_zeroed_reused_page() {
+  std::vector<char*> v;
+  for (int i = 0; i < 20000; ++i) {
+    char* p = cp(malloc(72));
+    memset(p, 0x55, 72);
+    v.push_back(p);
+  }
+  for (char* p : v) free(p);
+  for (int i = 0; i < 4096; ++i) free(hide(malloc(8)));  // the quarantine lets go (no trim:
+                                                         // purged pages would read zero)
+  for (int i = 0; i < 20000; ++i) {
+    char* q = cp(malloc(40));
+    for (size_t j = 0; j < 40; ++j)
+      if (q[j] != 0) return 0;
+  }
+  return kProtected;
+}
+
 void double_free(size_t n, int how) {
   void* a = malloc(n);
   void* b = malloc(n);
@@ -250,6 +270,7 @@ int run(const char* c) {
   CASE("secret_after_free_small") return secret_to_next_owner(64);
   CASE("secret_after_free_medium") return secret_to_next_owner(kMedium);
   CASE("malloc_not_zeroed") return malloc_zeroed(64);
+  CASE("malloc_not_zeroed_reused_page") return malloc_zeroed_reused_page();
   CASE("sized_delete_other_class") {
     ::operator delete(hide(::operator new(48)), 16);
     return 0;

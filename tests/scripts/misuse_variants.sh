@@ -56,6 +56,7 @@ reuse_after_realloc|protected|protected
 secret_after_free_small|missed|protected
 secret_after_free_medium|missed|protected
 malloc_not_zeroed|missed|protected
+malloc_not_zeroed_reused_page|missed|protected
 sized_delete_other_class|$SIZE|$SIZE
 sized_delete_same_class|missed|$SIZE
 delete_of_new_array|$SIZE|$KIND
