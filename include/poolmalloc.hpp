@@ -268,13 +268,14 @@ class BumpOps : public detail::TypedOps<D> {
   Allocation alloc(Layout l) noexcept {
     pm_bump_t *b = h();
 #if !PM_ARENAS_ASAN
-    // Alignments up to 4 KiB and sizes up to max_alloc_size (constants at most call sites)
-    // keep padding + size from overflowing, so one comparison checks the room.
-    if (b != nullptr && Layout::is_pow2(l.align) && l.align <= 4096 && l.size <= max_alloc_size) {
+    // Alignments up to 4 KiB (a constant at most call sites) keep cur + padding far from
+    // wrapping; the room is then checked without adding the size to anything.
+    if (b != nullptr && Layout::is_pow2(l.align) && l.align <= 4096) {
       auto cur = reinterpret_cast<std::uintptr_t>(b->cur);
       auto end = reinterpret_cast<std::uintptr_t>(b->end);
       std::uintptr_t p = (cur + (l.align - 1)) & ~static_cast<std::uintptr_t>(l.align - 1);
-      if (cur != 0 && (p - cur) + l.size <= end - cur) {
+      // p - 1 < end: p <= end, and false for p == 0 (no region yet: cur == end == nullptr).
+      if (p - 1 < end && l.size <= end - p) {
         b->cur = reinterpret_cast<char *>(p + l.size);
         return Allocation{reinterpret_cast<void *>(p), l.size};
       }
@@ -292,15 +293,17 @@ class BumpOps : public detail::TypedOps<D> {
   // Gives the block back only when it is the most recent one (true); otherwise a no-op.
   [[nodiscard]] bool dealloc(void *p, Layout l) noexcept {
 #if !PM_ARENAS_ASAN
+    // The same test as pm_bump_dealloc's, whose answer it also is when false: a container
+    // that grows frees its old block after taking the new one, so most calls end there.
     pm_bump_t *b = h();
     char *c = static_cast<char *>(p);
-    if (b != nullptr && c != nullptr && c >= b->begin && c <= b->cur &&
-        static_cast<std::size_t>(b->cur - c) == l.size) {
-      b->cur = c;
-      return true;
-    }
-#endif
+    if (b == nullptr || c == nullptr) return false;
+    if (static_cast<std::size_t>(b->cur - c) != l.size || c < b->begin || c > b->cur) return false;
+    b->cur = c;
+    return true;
+#else
     return pm_bump_dealloc(h(), p, l.size) != 0;
+#endif
   }
   // Frees everything; keeps the first region and the largest chunk, gives the rest back.
   void reset() noexcept { pm_bump_reset(h()); }
@@ -467,18 +470,20 @@ class StackArena : public detail::TypedOps<StackArena> {
   // pm_stack_alloc writes it: the fast path here is the same code over the same state).
   Allocation alloc(Layout l) noexcept {
 #if !PM_ARENAS_ASAN
-    if (Layout::is_pow2(l.align) && s_.base != nullptr) {
-      auto base = reinterpret_cast<std::uintptr_t>(s_.base);
-      std::uintptr_t start = base + s_.top + 2 * sizeof(std::size_t);
-      std::size_t a = l.align > alignof(std::size_t) ? l.align : alignof(std::size_t);
-      std::uintptr_t p = (start + (a - 1)) & ~static_cast<std::uintptr_t>(a - 1);
-      std::size_t off = p - base;
-      if (p >= start && off <= s_.capacity && l.size <= s_.capacity - off) {
-        auto *h = reinterpret_cast<std::size_t *>(p) - 2;
+    // Alignments up to 4 KiB (a constant at most call sites): top + header + padding stays
+    // far below the top of the address space, so the padded start cannot wrap. A stack
+    // without a region has top == end == nullptr and fails the room check.
+    if (Layout::is_pow2(l.align) && l.align <= 4096) {
+      auto top = reinterpret_cast<std::uintptr_t>(s_.top);
+      auto end = reinterpret_cast<std::uintptr_t>(s_.end);
+      std::size_t a = l.align > alignof(char *) ? l.align : alignof(char *);
+      std::uintptr_t p = (top + 2 * sizeof(char *) + (a - 1)) & ~static_cast<std::uintptr_t>(a - 1);
+      if (p <= end && l.size <= end - p) {
+        auto *h = reinterpret_cast<char **>(p) - 2;
         h[0] = s_.top;
         h[1] = s_.last;
-        s_.top = off + l.size;
-        s_.last = off;
+        s_.top = reinterpret_cast<char *>(p + l.size);
+        s_.last = reinterpret_cast<char *>(p);
         return Allocation{reinterpret_cast<void *>(p), l.size};
       }
     }
@@ -492,7 +497,7 @@ class StackArena : public detail::TypedOps<StackArena> {
   }
   // Only the top block may be destroyed (LIFO).
   bool holds(const void *p) const noexcept {
-    return p != nullptr && s_.last != 0 && p == s_.base + s_.last;
+    return p != nullptr && p == s_.last;
   }
   // Bounds-checked copy between two live blocks of this stack (their requested sizes).
   void copy_onto(const void *src, std::size_t src_start, void *dst, std::size_t dst_start,
@@ -502,8 +507,8 @@ class StackArena : public detail::TypedOps<StackArena> {
   // Frees the most recent block; false when empty.
   [[nodiscard]] bool pop() noexcept {
 #if !PM_ARENAS_ASAN
-    if (s_.last != 0) {
-      const auto *h = reinterpret_cast<const std::size_t *>(s_.base + s_.last) - 2;
+    if (s_.last != nullptr) {
+      char *const *h = reinterpret_cast<char *const *>(s_.last) - 2;
       s_.top = h[0];
       s_.last = h[1];
       return true;
@@ -512,7 +517,10 @@ class StackArena : public detail::TypedOps<StackArena> {
     return pm_stack_pop(&s_) == PM_ARENA_OK;
   }
   // Frees p if it is the most recent block; false (nothing freed) otherwise.
-  [[nodiscard]] bool dealloc(void *p) noexcept { return pm_stack_dealloc(&s_, p) == PM_ARENA_OK; }
+  [[nodiscard]] bool dealloc(void *p) noexcept {
+    if (p != nullptr && p == s_.last) return pop();  // the top block: no checks to make
+    return pm_stack_dealloc(&s_, p) == PM_ARENA_OK;  // a refusal, with its reason
+  }
   [[nodiscard]] bool dealloc(void *p, Layout) noexcept { return dealloc(p); }
   void reset() noexcept { pm_stack_reset(&s_); }
   std::size_t remaining() const noexcept { return pm_stack_remaining(&s_); }

@@ -182,10 +182,10 @@ PM_API int pm_bump_rewind(pm_bump_t *b, pm_bump_mark_t mark);
 
 /* ---- stack arena ------------------------------------------------------------------------- */
 typedef struct pm_stack {
+  char *top;   /* the first free byte (read and written inline by C++) */
+  char *last;  /* the most recent block, NULL when empty (inline too) */
+  char *end;   /* base + capacity */
   char *base;
-  size_t capacity;
-  size_t top;   /* offset of the first free byte */
-  size_t last;  /* offset of the most recent block, or 0 when empty */
   unsigned flags;
 } pm_stack_t;
 

@@ -97,9 +97,11 @@ PM_API int pm_bump_walk(const pm_bump_t *b, pm_walk_visitor_t visit, void *arg) 
 // where the block above it found the top).
 PM_API int pm_stack_walk(const pm_stack_t *s, pm_walk_visitor_t visit, void *arg) {
   if (s == nullptr || visit == nullptr) return PM_ARENA_EINVAL;
-  size_t top = s->top, block = s->last;
+  size_t top, block;
+  stack_state(s, &top, &block);
+  const size_t capacity = static_cast<size_t>(s->end - s->base);
   while (block != 0) {
-    if (block < kStackHeader || block > top || top > s->capacity) return PM_ARENA_ECORRUPT;
+    if (block < kStackHeader || block > top || top > capacity) return PM_ARENA_ECORRUPT;
     size_t prev_top, prev_last;
     stack_links(s, block, &prev_top, &prev_last);
     if (int rc = visit(s->base + block, top - block, arg)) return rc;

@@ -42,7 +42,9 @@ BumpChunkView bump_chunk_view(const pm_bump_chunk_t *c);
 // Bytes of the header in front of each block (so a block is never at an offset below it).
 inline constexpr size_t kStackHeader = 16;
 // The links kept in front of the block at offset `block`: the top and the most recent
-// block from before it was allocated.
+// block from before it was allocated, as offsets in the region (0: no block).
 void stack_links(const pm_stack_t *s, size_t block, size_t *prev_top, size_t *prev_last);
+// The stack's own top and most recent block, as offsets the same way.
+void stack_state(const pm_stack_t *s, size_t *top, size_t *last);
 
 }  // namespace pm::arena_detail

@@ -12,16 +12,22 @@ namespace {
 
 constexpr unsigned kOwned = 1u;
 
+// Pointers, not offsets: pop() then restores the top and the last block with two loads
+// from one header and no add of the base, so each pop waits on one load only.
 struct Header {
-  size_t prev_top;
-  size_t prev_last;
+  char *prev_top;
+  char *prev_last;  // nullptr: the block was the first
 };
 static_assert(sizeof(Header) == kStackHeader, "the walk steps over headers of this size");
 
-// Offsets in the region: a block at offset `last` has its header at last - sizeof(Header);
-// offset 0 is never a block (a header always comes first), so 0 means empty.
-Header *header_of(const pm_stack_t *s, size_t block) {
-  return reinterpret_cast<Header *>(s->base + block - sizeof(Header));
+Header *header_of(const char *block) {
+  return reinterpret_cast<Header *>(const_cast<char *>(block) - sizeof(Header));
+}
+
+// An offset in the region, 0 for nullptr (offset 0 is never a block: a header comes first).
+size_t offset_of(const pm_stack_t *s, const char *p) {
+  return p == nullptr ? 0 : static_cast<size_t>(reinterpret_cast<uintptr_t>(p) -
+                                                reinterpret_cast<uintptr_t>(s->base));
 }
 
 }  // namespace
@@ -29,9 +35,14 @@ Header *header_of(const pm_stack_t *s, size_t block) {
 namespace pm::arena_detail {
 
 void stack_links(const pm_stack_t *s, size_t block, size_t *prev_top, size_t *prev_last) {
-  const Header *h = header_of(s, block);
-  *prev_top = h->prev_top;
-  *prev_last = h->prev_last;
+  const Header *h = header_of(s->base + block);
+  *prev_top = offset_of(s, h->prev_top);
+  *prev_last = offset_of(s, h->prev_last);
+}
+
+void stack_state(const pm_stack_t *s, size_t *top, size_t *last) {
+  *top = offset_of(s, s->top);
+  *last = offset_of(s, s->last);
 }
 
 }  // namespace pm::arena_detail
@@ -47,14 +58,15 @@ PM_API int pm_stack_init(pm_stack_t *s, void *buffer, size_t capacity) {
     s->flags = kOwned;
   }
   s->base = static_cast<char *>(buffer);
-  s->capacity = capacity;
+  s->top = s->base;
+  s->end = s->base + capacity;
   poison(s->base, capacity);
   return PM_ARENA_OK;
 }
 
 PM_API void pm_stack_destroy(pm_stack_t *s) {
   if (s == nullptr) return;
-  unpoison(s->base, s->capacity);
+  unpoison(s->base, static_cast<size_t>(s->end - s->base));
   if (s->flags & kOwned) pm_free(s->base);
   memset(s, 0, sizeof *s);
 }
@@ -78,20 +90,19 @@ PM_API void pm_stack_free(pm_stack_t *s) {
 
 PM_API pm_allocation_t pm_stack_alloc(pm_stack_t *s, pm_layout_t layout) {
   if (s == nullptr || s->base == nullptr || !layout_ok(layout)) return {nullptr, 0};
-  uintptr_t base = reinterpret_cast<uintptr_t>(s->base);
-  uintptr_t start = base + s->top + sizeof(Header);
+  uintptr_t start = reinterpret_cast<uintptr_t>(s->top) + sizeof(Header);
+  uintptr_t end = reinterpret_cast<uintptr_t>(s->end);
   // At least 8: the header in front of the block must be aligned too.
   uintptr_t p = align_addr(start, layout.align > alignof(Header) ? layout.align : alignof(Header));
-  if (p < start) return {nullptr, 0};
-  size_t off = p - base;
-  if (off > s->capacity || layout.size > s->capacity - off) return {nullptr, 0};
-  unpoison_range(s->base + s->top, s->base + off + layout.size);
-  Header *h = header_of(s, off);
+  if (p < start || p > end || layout.size > end - p) return {nullptr, 0};
+  char *block = reinterpret_cast<char *>(p);
+  unpoison_range(s->top, block + layout.size);
+  Header *h = header_of(block);
   h->prev_top = s->top;
   h->prev_last = s->last;
-  s->top = off + layout.size;
-  s->last = off;
-  return {reinterpret_cast<void *>(p), layout.size};
+  s->top = block + layout.size;
+  s->last = block;
+  return {block, layout.size};
 }
 
 PM_API pm_allocation_t pm_stack_alloc_zeroed(pm_stack_t *s, pm_layout_t layout) {
@@ -103,12 +114,12 @@ PM_API pm_allocation_t pm_stack_alloc_zeroed(pm_stack_t *s, pm_layout_t layout) 
 PM_API size_t pm_stack_block_size(const pm_stack_t *s, const void *ptr) {
   if (s == nullptr || ptr == nullptr || s->base == nullptr) return 0;
   const char *p = static_cast<const char *>(ptr);
-  if (p < s->base || p >= s->base + s->capacity) return 0;
-  size_t target = static_cast<size_t>(p - s->base), end = s->top;
-  for (size_t cur = s->last; cur != 0;) {
-    if (cur == target) return end - cur == 0 ? 0 : end - cur;
-    if (cur < target) return 0;  // below the block that would hold it: not a block start
-    const Header *h = header_of(s, cur);
+  if (p < s->base || p >= s->end) return 0;
+  const char *end = s->top;
+  for (const char *cur = s->last; cur != nullptr;) {
+    if (cur == p) return static_cast<size_t>(end - cur);
+    if (cur < p) return 0;  // below the block that would hold it: not a block start
+    const Header *h = header_of(cur);
     end = h->prev_top;
     cur = h->prev_last;
   }
@@ -124,40 +135,40 @@ PM_API int pm_stack_copy_onto(const pm_stack_t *s, const void *src, size_t src_s
 
 PM_API int pm_stack_pop(pm_stack_t *s) {
   if (s == nullptr) return PM_ARENA_EINVAL;
-  if (s->last == 0) return PM_ARENA_EEMPTY;
-  const Header *h = header_of(s, s->last);
-  size_t old_top = s->top;
+  if (s->last == nullptr) return PM_ARENA_EEMPTY;
+  const Header *h = header_of(s->last);
+  char *old_top = s->top;
   s->top = h->prev_top;
   s->last = h->prev_last;
-  poison_range(s->base + s->top, s->base + old_top);
+  poison_range(s->top, old_top);
   return PM_ARENA_OK;
 }
 
 PM_API int pm_stack_dealloc(pm_stack_t *s, void *ptr) {
   if (s == nullptr) return PM_ARENA_EINVAL;
   char *p = static_cast<char *>(ptr);
-  if (p == nullptr || p < s->base || p >= s->base + s->capacity) return PM_ARENA_ENOTOWNED;
-  if (s->last == 0) return PM_ARENA_EEMPTY;
-  if (p == s->base + s->last) return pm_stack_pop(s);
+  if (p == nullptr || p < s->base || p >= s->end) return PM_ARENA_ENOTOWNED;
+  if (s->last == nullptr) return PM_ARENA_EEMPTY;
+  if (p == s->last) return pm_stack_pop(s);
   // Below the top: a live block that is not the most recent (or an interior pointer).
-  return p < s->base + s->top ? PM_ARENA_ENOTTOP : PM_ARENA_ENOTOWNED;
+  return p < s->top ? PM_ARENA_ENOTTOP : PM_ARENA_ENOTOWNED;
 }
 
 PM_API void pm_stack_reset(pm_stack_t *s) {
   if (s == nullptr) return;
-  poison(s->base, s->top);
-  s->top = 0;
-  s->last = 0;
+  poison(s->base, static_cast<size_t>(s->top - s->base));
+  s->top = s->base;
+  s->last = nullptr;
 }
 
 PM_API size_t pm_stack_remaining(const pm_stack_t *s) {
-  return s == nullptr ? 0 : s->capacity - s->top;
+  return s == nullptr ? 0 : static_cast<size_t>(s->end - s->top);
 }
 
 PM_API size_t pm_stack_count(const pm_stack_t *s) {
   if (s == nullptr) return 0;
-  size_t n = 0;
-  for (size_t cur = s->last; cur != 0 && n <= s->capacity; n++) cur = header_of(s, cur)->prev_last;
+  size_t n = 0, limit = static_cast<size_t>(s->end - s->base);
+  for (const char *cur = s->last; cur != nullptr && n <= limit; n++) cur = header_of(cur)->prev_last;
   return n;
 }
 
