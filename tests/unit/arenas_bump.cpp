@@ -200,4 +200,26 @@ TEST(ArenasBump, TypedArrayHelper) {
   EXPECT_EQ(a.alloc_array<double>(SIZE_MAX / 4), nullptr);
 }
 
+// The in-line dealloc answers refusals itself (no call into the C side): a block that is
+// not the most recent, a wrong size, a foreign pointer or a null one change nothing.
+TEST(ArenasBump, InlineDeallocRefusalsChangeNothing) {
+  alignas(16) std::byte buf[256];
+  pm::BumpArena a{std::span<std::byte>(buf)};
+  pm::Allocation x = a.alloc({32, 8});
+  pm::Allocation y = a.alloc({48, 16});
+  ASSERT_TRUE(x && y);
+  const std::size_t left = a.remaining();
+  int outside = 0;
+  EXPECT_FALSE(a.dealloc(x.ptr, {32, 8}));
+  EXPECT_FALSE(a.dealloc(y.ptr, {47, 16}));
+  EXPECT_FALSE(a.dealloc(&outside, {4, 4}));
+  EXPECT_FALSE(a.dealloc(nullptr, {0, 1}));
+  EXPECT_EQ(a.remaining(), left);
+  EXPECT_TRUE(a.dealloc(y.ptr, {48, 16}));
+  EXPECT_EQ(a.alloc({48, 16}).ptr, y.ptr);
+  EXPECT_FALSE(a.alloc({SIZE_MAX - 8, 8}));  // more than the room: refused, not wrapped
+  pm::BumpArena none{std::span<std::byte>()};
+  EXPECT_FALSE(none.alloc({1, 1}));
+}
+
 }  // namespace
