@@ -295,16 +295,22 @@ bool quick_push(Arena *a, uint64_t b) {
 }
 
 // A quick block of exactly `need` bytes, handed out again, or 0.
-uint64_t quick_pop(Arena *a, uint64_t need) {
-  int bin = quick_bin(a, need);
-  if (bin < 0 || a->quick[bin] == 0) return 0;
-  uint64_t b = a->quick[bin];
+// Takes block b, the head of quick list `bin`, for a request of `need` bytes (the in-line
+// malloc path and quick_pop share it).
+inline __attribute__((always_inline)) void quick_take(Arena *a, uint64_t bin, uint64_t b, uint64_t need) {
   a->quick[bin] = word(a, b + 8);
   unpoison_block(a, b, need);
   word(a, b) &= ~kQuick;
   a->quick_count--;
   a->used_count++;
   a->used_bytes += need;
+}
+
+uint64_t quick_pop(Arena *a, uint64_t need) {
+  int bin = quick_bin(a, need);
+  if (bin < 0 || a->quick[bin] == 0) return 0;
+  uint64_t b = a->quick[bin];
+  quick_take(a, uint64_t(bin), b, need);
   return b;
 }
 
@@ -510,12 +516,7 @@ PM_API void *pm_freelist_malloc(pm_freelist_t *a, size_t n) {
     if (need < a->min_block) need = a->min_block;
     uint64_t bin = (need >> a->shift) - 1;
     if (uint64_t b = a->quick[bin]) {
-      a->quick[bin] = word(a, b + 8);
-      unpoison_block(a, b, need);
-      word(a, b) &= ~kQuick;
-      a->quick_count--;
-      a->used_count++;
-      a->used_bytes += need;
+      quick_take(a, bin, b, need);
       return base(a) + b + 8;
     }
   }
