@@ -51,6 +51,32 @@ static void* xmalloc(size_t n) {
   return p;
 }
 
+// Allocates and frees `blocks` blocks of `n` bytes (each written whole), `rounds` times; the
+// second half of the rounds may take at most one round's worth of page faults in all.
+static int refill_rounds(const char* mode, int blocks, size_t n, int rounds) {
+  static char* b[1024];
+  if (blocks > 1024) return 2;
+  long faults_late = 0;
+  for (int r = 0; r < rounds; ++r) {
+    long before = minor_faults();
+    for (int i = 0; i < blocks; ++i) {
+      b[i] = malloc(n);
+      if (!b[i]) return 2;
+      memset(b[i], r, n);
+    }
+    for (int i = 0; i < blocks; ++i) free(b[i]);
+    if (r >= rounds / 2) faults_late += minor_faults() - before;
+  }
+  long round = (long)((size_t)blocks * n / 4096);
+  printf("%s: %ld page faults in the last %d rounds (one round touches %ld pages)\n", mode, faults_late,
+         rounds / 2, round);
+  if (faults_late > round) {
+    fprintf(stderr, "%s: freed memory is purged and faulted in again every round\n", mode);
+    return 1;
+  }
+  return 0;
+}
+
 static size_t g_peak;
 static void note_peak(void) {
   size_t r = rss_bytes();
@@ -220,54 +246,12 @@ int main(int argc, char** argv) {
     // The other side of returning memory: a thread that frees 16 MiB of medium blocks and
     // allocates them again at once keeps them resident after a few rounds, instead of
     // purging them each time (beyond its small share of free pages) and faulting them in again.
-    enum { kBlocks = 512, kRounds = 40 };
-    static char* b[kBlocks];
-    const size_t n = 32 << 10;
-    long faults_late = 0;
-    for (int r = 0; r < kRounds; ++r) {
-      long before = minor_faults();
-      for (int i = 0; i < kBlocks; ++i) {
-        b[i] = malloc(n);
-        if (!b[i]) return 2;
-        memset(b[i], r, n);
-      }
-      for (int i = 0; i < kBlocks; ++i) free(b[i]);
-      if (r >= kRounds / 2) faults_late += minor_faults() - before;
-    }
-    long round = (long)(kBlocks * n / 4096);
-    printf("churn: %ld page faults in the last %d rounds (one round touches %ld pages)\n", faults_late,
-           kRounds / 2, round);
-    if (faults_late > round) {
-      fprintf(stderr, "churn: freed pages are purged and faulted in again every round\n");
-      return 1;
-    }
-    return 0;
+    return refill_rounds(mode, 512, 32 << 10, 40);
   } else if (!strcmp(mode, "rounds")) {
     // The same for the allocator's budget as a whole: a program that frees 48 MiB of large
     // blocks (everything it has) and allocates them again at once, round after round, is
     // purged the first times only; after that the budget keeps them resident.
-    enum { kBlocks = 192, kRounds = 30 };
-    static char* b[kBlocks];
-    const size_t n = 256 << 10;
-    long faults_late = 0;
-    for (int r = 0; r < kRounds; ++r) {
-      long before = minor_faults();
-      for (int i = 0; i < kBlocks; ++i) {
-        b[i] = malloc(n);
-        if (!b[i]) return 2;
-        memset(b[i], r, n);
-      }
-      for (int i = 0; i < kBlocks; ++i) free(b[i]);
-      if (r >= kRounds / 2) faults_late += minor_faults() - before;
-    }
-    long round = (long)(kBlocks * n / 4096);
-    printf("rounds: %ld page faults in the last %d rounds (one round touches %ld pages)\n", faults_late,
-           kRounds / 2, round);
-    if (faults_late > round) {
-      fprintf(stderr, "rounds: freed memory is purged and faulted in again every round\n");
-      return 1;
-    }
-    return 0;
+    return refill_rounds(mode, 192, 256 << 10, 30);
   } else if (!strcmp(mode, "handoff")) {
     pthread_t t;
     pthread_create(&t, NULL, handoff_alloc, NULL);
