@@ -112,34 +112,8 @@ void registry_remove(Heap* h) {
   g_registry.remove(h);
 }
 
-// Is b on one of the lists that hold free blocks of its page? Only asked when b carries
-// the freed key, so a scan here is the rare confirmation of a suspected double free.
-bool list_contains(const Block* list, const Block* b, size_t limit) {
-  for (size_t i = 0; list && i < limit; ++i, list = link_get(list))
-    if (list == b) return true;
-  return false;
-}
-
-bool remote_contains(uintptr_t list, const Block* b, size_t limit) {
-  for (size_t i = 0; list && i < limit; ++i) {
-    const Block* x = reinterpret_cast<const Block*>(list & ~uintptr_t{1});
-    if (x == b) return true;
-    list = link_get_raw(x);
-  }
-  return false;
-}
-
-bool on_page_lists(const Page* page, const Block* b) {
-  size_t limit = size_t(page->reserved) + 1;
-  return list_contains(page->free, b, limit) || list_contains(page->local_free, b, limit);
-}
-
-bool block_is_free(Heap* heap, Page* page, Block* b) {
-  return on_page_lists(page, b) ||
-         remote_contains(heap->remote.load(std::memory_order_acquire), b, SIZE_MAX >> 1);
-}
-
-// The owner's free (heap_free's push, out of line for the slow paths).
+// The owner's free (heap_free's push, out of line for the slow paths); b's live bit is
+// clear already.
 void free_to_page(Heap* heap, Page* page, Block* b) {
   b->key = reinterpret_cast<uintptr_t>(heap);
   link_set(b, page->local_free);
@@ -147,21 +121,20 @@ void free_to_page(Heap* heap, Page* page, Block* b) {
   if (--page->used == 0) heap_page_unused(heap, page);
 }
 
-// Blocks other threads freed for us: put them on their pages' local lists.
+// Blocks other threads freed for us: put them on their pages' local lists. A block whose
+// live bit is clear was freed twice (the second time by another thread, or twice by
+// other threads before this drain): its link may have been rewritten by the second push,
+// so in warn mode the rest of the list is not trusted and is left (leaked).
 PM_NOINLINE void drain_remote_list(Heap* heap) {
   uintptr_t list = heap->remote.exchange(0, std::memory_order_acquire);
   while (list) {
-    Block* b = reinterpret_cast<Block*>(list & ~uintptr_t{1});
-    bool suspect = list & 1;
+    Block* b = reinterpret_cast<Block*>(list);
     list = link_get_raw(b);
     Page* page = page_of(b, segmap_get(b));
     PM_ASSERT(page->heap == heap);
-    if (PM_UNLIKELY(suspect)) {
-      // A second free of b is in flight if b is already free or appears again later here.
-      if (on_page_lists(page, b) || remote_contains(list, b, size_t{1} << 24)) {
-        report_misuse(Misuse::kDoubleFree, b, "free");
-        continue;  // warn mode: drop the duplicate
-      }
+    if (PM_UNLIKELY(!live_take(b))) {
+      report_misuse(Misuse::kDoubleFree, b, "free");
+      return;
     }
     free_to_page(heap, page, b);
   }
@@ -281,7 +254,8 @@ PM_INLINE void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
   if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, next);
   page->free = next;
   page->used++;
-  b->key = 0;
+  live_mark(b);
+  if constexpr (policy::kBlockRecords) b->key = 0;  // hardened: handed out zeroed
   return b;
 }
 }  // namespace
@@ -310,14 +284,13 @@ void link_corrupt(const Block* b) noexcept {
   abort();
 }
 
-void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept {
+void heap_free_not_live(Page* page, Block* b) noexcept {
   ReentryGuard guard;
-  // b carries our freed key: a double free unless that is a coincidence of user data.
-  if (block_is_free(heap, page, b)) {
-    report_misuse(Misuse::kDoubleFree, b, "free");
+  if (page_block_valid(page, b)) {
+    report_misuse(Misuse::kDoubleFree, b, "free");  // a block start that is free already
     return;
   }
-  free_to_page(heap, page, b);
+  heap_free_slow(b);  // an interior pointer, or outside the carved blocks: reports which
 }
 
 void heap_page_unused(Heap* heap, Page* page) noexcept {
@@ -360,13 +333,14 @@ void heap_free_remote(Page* page, Block* b) noexcept {
     report_misuse(Misuse::kDoubleFree, b, "free");
     return;
   }
+  // The fast path tested only the granule; the block start is checked here, before b is
+  // written. Whether b is still live only the owner's drain can tell (the map is its own).
+  if (PM_UNLIKELY(!page_block_valid(page, b))) return heap_free_slow(b);
   if (PM_UNLIKELY(owner == PM_PROF_READ(prof::g_heap)) && prof::on_free_pool(b)) return;  // a sampled block
-  uintptr_t tag = b->key == reinterpret_cast<uintptr_t>(owner) ? 1 : 0;
-  b->key = reinterpret_cast<uintptr_t>(owner);
   uintptr_t head = owner->remote.load(std::memory_order_relaxed);
   do {
     link_set_raw(b, head);
-  } while (!owner->remote.compare_exchange_weak(head, reinterpret_cast<uintptr_t>(b) | tag,
+  } while (!owner->remote.compare_exchange_weak(head, reinterpret_cast<uintptr_t>(b),
                                                 std::memory_order_release,
                                                 std::memory_order_relaxed));
   if (PM_UNLIKELY(__atomic_load_n(&owner->thread, __ATOMIC_RELAXED) == 0)) service_orphan(owner);

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "link.hpp"
+#include "livemap.hpp"
 #include "policy.hpp"
 #include "segment.hpp"
 #include "size_classes.hpp"
@@ -60,8 +61,9 @@ void* heap_malloc_class(Heap* heap, unsigned cls) noexcept;  // pool class, any 
 void heap_free_slow(void* p) noexcept;
 // A block about to be reused lost its freed key or its link: reports it (heap.cpp).
 PM_COLD void heap_reuse_damaged(const Page* page, Block* b, const Block* next) noexcept;
-// A block that carries the freed key: report it if it is free already, else free it.
-void heap_free_suspect(Heap* heap, Page* page, Block* b) noexcept;
+// A free of the owner's page whose live bit was clear: a block freed already (or never
+// handed out), or a pointer that is no block start. Reports which.
+PM_COLD void heap_free_not_live(Page* page, Block* b) noexcept;
 // `used` reached 0: a full page goes back to its queue, an empty one is retired.
 void heap_page_unused(Heap* heap, Page* page) noexcept;
 void heap_free_remote(Page* page, Block* b) noexcept;
@@ -111,7 +113,8 @@ PM_INLINE void* heap_malloc_small(size_t size) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
   page->used++;
-  b->key = 0;
+  live_mark(b);
+  if constexpr (policy::kBlockRecords) b->key = 0;  // hardened: handed out zeroed
   return b;
 }
 
@@ -143,7 +146,8 @@ PM_INLINE void* heap_malloc_queued(unsigned cls) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
   page->used++;
-  b->key = 0;
+  live_mark(b);
+  if constexpr (policy::kBlockRecords) b->key = 0;
   return b;
 }
 
@@ -175,7 +179,8 @@ PM_INLINE void local_free_push(Page* page, Block* b) {
 }
 
 // No guard: every step a signal handler could interleave with is atomic with respect to
-// it. The checks read only this page and block; b is in use (counted in `used`), so the
+// it. The checks read only this page; the live bit is taken with one read-modify-write
+// instruction, so a handler that frees or allocates a neighbour loses nothing; b is in use (counted in `used`), so the
 // page can neither be retired nor change hands under the handler; the push is above; the
 // count is one read-modify-write. A handler may reuse the page between the count
 // reaching 0 and heap_page_unused, which therefore looks again under its guard.
@@ -184,7 +189,7 @@ PM_INLINE void local_free_push(Page* page, Block* b) {
 PM_INLINE void heap_free_block(Page* page, Block* b) {
   Heap* heap = tl_heap;
   if (PM_UNLIKELY(page->heap != heap)) return heap_free_remote(page, b);  // atomic: no guard
-  if (PM_UNLIKELY(b->key == reinterpret_cast<uintptr_t>(heap))) return heap_free_suspect(heap, page, b);
+  if (PM_UNLIKELY(!live_take(b))) return heap_free_not_live(page, b);
   b->key = reinterpret_cast<uintptr_t>(heap);
   local_free_push(page, b);
   if (PM_UNLIKELY(--page->used == 0)) heap_page_unused(heap, page);
@@ -193,9 +198,10 @@ PM_INLINE void heap_free_block(Page* page, Block* b) {
 PM_INLINE void heap_free(void* p) {
   uint8_t mv = segmap_get(p);
   if (PM_UNLIKELY(mv < kMapPoolMin)) return heap_free_slow(p);
-  Page* page = page_of(p, mv);
-  if (PM_UNLIKELY(!page_block_aligned(page, p))) return heap_free_slow(p);
-  heap_free_block(page, static_cast<Block*>(p));
+  // Blocks start on 16-byte granules; which granule starts a live block the live map
+  // tells (heap_free_block), and a remote free checks the block start itself.
+  if (PM_UNLIKELY(reinterpret_cast<uintptr_t>(p) & 15)) return heap_free_slow(p);
+  heap_free_block(page_of(p, mv), static_cast<Block*>(p));
 }
 
 }  // namespace pm

@@ -9,6 +9,7 @@
 #include "backend.hpp"
 #include "error.hpp"
 #include "list.hpp"
+#include "livemap.hpp"
 #include "lock.hpp"
 #include "options.hpp"
 #include "os.hpp"
@@ -41,7 +42,10 @@ Segment* segment_alloc_pool(SegmentKind kind) {
   void* mem = backend::alloc(1, 1, &zeroed, true);
   if (!mem) return nullptr;
   auto* seg = static_cast<Segment*>(mem);
-  if (!zeroed) memset(seg, 0, sizeof(Segment));  // fresh mappings are zero already
+  if (!zeroed) {  // fresh mappings are zero already
+    memset(seg, 0, sizeof(Segment));
+    memset(live_map(reinterpret_cast<uintptr_t>(seg)), 0, kLiveMapBytes);
+  }
   seg->kind = kind;
   uint8_t map_value = kMapSmall;
   if (kind == SegmentKind::kSmall) {

@@ -5,7 +5,7 @@
 //
 //   Block        a free pool block: link + freed key
 //   Page         one size class's blocks in a slice run of a pool segment
-//   Segment      a 4 MiB pool segment: its Page array, then the blocks
+//   Segment      a 4 MiB pool segment: its Page array and live map, then the blocks
 //   Heap         a thread's heap: direct table, page queues, remote frees, free pages
 //   UnitMeta, LargeSegment, LargeArena    the free-list arena for large blocks
 //   FreeSpan, TailTag                     the backend's free address space
@@ -26,9 +26,12 @@ namespace pm {
 
 struct Heap;
 
-// A free block: the link of the list it is on, and a key that marks it as freed (a second
-// free of the same block finds its key set and is checked against the free lists). Free
-// blocks of a page carry their heap's address as the key; a block in use carries 0.
+// A free block: the link of the list it is on, and a key: free blocks of a page carry their
+// heap's address there, so malloc can tell a block written after its free (the key or
+// the link damaged) when it takes it back. Whether a block is live or free is not read from
+// the block but from its segment's live map (livemap.hpp): a bit per 16-byte granule, set
+// exactly while the block starting there is handed out. (The hardened variant clears the
+// key when it hands a block out; its records say live or freed.)
 struct Block {
   Block* next;
   uintptr_t key;
@@ -77,6 +80,7 @@ static_assert(sizeof(Page) == 128);
 enum class SegmentKind : uint8_t { kSmall, kMedium, kLarge };
 
 // The page array comes first, so a page's address is the segment base OR its slot * 128.
+// The upper half of the header slice holds the segment's live map (livemap.hpp).
 // Invariants: page_count is the number of pages not kFree; free_slots has a bit exactly
 // for the free slots that can start a page; in_avail iff the segment is on its heap's
 // avail list iff free_slots != 0 (while the segment has an owner).

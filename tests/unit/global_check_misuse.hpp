@@ -4,6 +4,9 @@
 #pragma once
 
 #include <csignal>
+#include <set>
+#include <thread>
+#include <vector>
 
 #include "global_test_util.hpp"
 
@@ -47,6 +50,68 @@ void misuse_free_interior() {
   auto* p = static_cast<char*>(H::malloc(64));
   if (!p) return;
   H::free(opaque(static_cast<void*>(p + 16)));
+}
+
+// free(a); free(b); free(a): the second free of a is not the most recent one.
+template <class H>
+void misuse_double_free_interleaved(size_t n) {
+  no_core_dumps();
+  void* a = H::malloc(n);
+  void* b = H::malloc(n);
+  if (!a || !b) return;
+  H::free(a);
+  H::free(b);
+  H::free(opaque(a));
+}
+
+// A block the owner freed is freed again by another thread: the owner's next collection
+// of the frees other threads sent (trim collects them) finds it free already.
+template <class H>
+void misuse_double_free_other_thread(size_t n) {
+  no_core_dumps();
+  void* a = H::malloc(n);
+  if (!a) return;
+  H::free(a);
+  std::thread([a] { H::free(opaque(a)); }).join();
+  H::trim(0);
+}
+
+// Another thread frees a, b and a again before the owner collects them: the second push
+// of a rewrote its link, so the owner must stop at it rather than follow it.
+template <class H>
+void double_free_remote_interleaved(size_t n) {
+  void* a = H::malloc(n);
+  void* b = H::malloc(n);
+  if (!a || !b) return;
+  std::thread([a, b] {
+    H::free(a);
+    H::free(b);
+    H::free(opaque(a));
+  }).join();
+  H::trim(0);
+}
+
+template <class H>
+void misuse_double_free_remote_interleaved(size_t n) {
+  no_core_dumps();
+  double_free_remote_interleaved<H>(n);
+}
+
+// With abort_on_misuse=0: after that report the heap is still sound, so no block is
+// handed out twice.
+template <class H>
+void misuse_warn_remote_double_free_keeps_heap(size_t n) {
+  double_free_remote_interleaved<H>(n);
+  std::set<void*> seen;
+  std::vector<void*> blocks;
+  for (int i = 0; i < 20000; ++i) {
+    void* p = H::malloc(n);
+    PM_CHILD_CHECK(p != nullptr);
+    PM_CHILD_CHECK(seen.insert(p).second);
+    blocks.push_back(p);
+  }
+  for (void* p : blocks) H::free(p);
+  child_pass();
 }
 
 }  // namespace pmtest
