@@ -17,8 +17,8 @@ enum Tag : uint8_t { kMalloc = 0xA1, kNew = 0xA2, kNewArray = 0xA3, kFreed = 0xF
 constexpr size_t kRecordBytes = 8;
 constexpr size_t kUnsized = ~size_t{0};
 
-PM_INLINE uint64_t key(const void* b) {
-  return secret() ^ reinterpret_cast<uintptr_t>(b) * 0x9E3779B97F4A7C15ULL;
+PM_INLINE uint64_t key(const void* b) {  // b: a pool block, so the secret is made
+  return secret_known() ^ reinterpret_cast<uintptr_t>(b) * 0x9E3779B97F4A7C15ULL;
 }
 PM_INLINE uint64_t* slot(void* b, size_t block_size) {
   return reinterpret_cast<uint64_t*>(static_cast<char*>(b) + block_size - kRecordBytes);

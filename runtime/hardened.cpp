@@ -20,38 +20,13 @@ Page* pool_page(const void* p) {
   return mv >= kMapPoolMin ? page_of(p, mv) : nullptr;
 }
 
-// A quarantined block leaves: it must still be all zero (its first kWriteCheckBytes) with
-// its freed record. The words are or-ed four at a time, the last four ending at the limit
-// (they may overlap the ones before: every pool block has at least 8 bytes before its
-// record, and a block under 40 bytes is checked word by word).
-PM_INLINE bool still_clean(void* p) {
-  Page* page = pool_page(p);
-  size_t bs = page->block_size;
-  size_t end = bs - rec::kRecordBytes;  // a multiple of 8
-  if (end > policy::kWriteCheckBytes) end = policy::kWriteCheckBytes;
-  const uint64_t* w = static_cast<const uint64_t*>(p);
-  size_t n = end / 8;
-  uint64_t dirty = *rec::slot(p, bs) ^ (rec::kFreed ^ rec::key(p));
-  if (n < 4) {
-    for (size_t i = 0; i < n; ++i) dirty |= w[i];
-  } else {
-    for (size_t i = 0; i + 4 <= n; i += 4) dirty |= w[i] | w[i + 1] | w[i + 2] | w[i + 3];
-    dirty |= w[n - 4] | w[n - 3] | w[n - 2] | w[n - 1];
-  }
-  return dirty == 0;
-}
-
-// Leaves the quarantine (warn mode: a dirty block is on no list, so freeing it is safe).
-void evict(void* p) {
-  if (PM_UNLIKELY(!still_clean(p))) report_misuse(Misuse::kWriteAfterFree, p, "free");
-  heap_free(p);
-}
 }  // namespace
 
 void* hardened_finish(void* p, size_t size, rec::Tag tag) noexcept {
   Page* page = pool_page(p);
   if (!page) return p;  // large or huge: no record
   memset(p, 0, sizeof(Block));  // the link and key words (the rest was zeroed at free)
+  clear_for_owner(p, page->block_size, size);
   rec::write_live(p, page->block_size, size, tag);
   return p;
 }
@@ -115,28 +90,14 @@ void hardened_free_checked(void* p, size_t size, rec::Tag op, const char* where)
     return;
   }
   size_t bs = page->block_size;
-  memset(p, 0, have + rec::canary_len(bs, have));
+  clear_freed(p, bs, have);
   rec::write_freed(p, bs);
-  quarantine_put(p);
+  quarantine_put(page, p);
 }
 
-void quarantine_put(void* p) noexcept {
-  if constexpr (policy::kQuarantineSlots > 0) {
-    Heap* h = tl_heap;
-    if (!sentinel(h)) {
-      void* victim;
-      {
-        ReentryGuard guard;  // a signal handler's free must not race on the slots
-        size_t i = size_t(rng_next(&h->hardened.rng) % policy::kQuarantineSlots);
-        victim = h->hardened.quarantine[i];
-        h->hardened.quarantine[i] = p;
-      }
-      if (!victim) return;
-      if (PM_UNLIKELY(!still_clean(victim))) report_misuse(Misuse::kWriteAfterFree, victim, "free");
-      p = victim;  // one heap_free below, in line
-    }
-  }
-  heap_free(p);
+void quarantine_dirty(void* p) noexcept {
+  report_misuse(Misuse::kWriteAfterFree, p, "free");
+  heap_free(p);  // warn mode: a dirty block is on no list, so freeing it is safe
 }
 
 void quarantine_flush(Heap* heap) noexcept {
@@ -145,7 +106,7 @@ void quarantine_flush(Heap* heap) noexcept {
     for (auto& slot : heap->hardened.quarantine) {
       void* p = slot;
       slot = nullptr;
-      if (p) evict(p);
+      if (p) quarantine_evict(p);
     }
   }
 }

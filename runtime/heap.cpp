@@ -40,6 +40,7 @@ constinit Heap g_reentry_heap = make_empty_heap(std::make_index_sequence<kDirect
 constinit Heap g_exited_heap = make_empty_heap(std::make_index_sequence<kDirectSlots>{});
 #pragma GCC diagnostic pop
 
+bool g_zero_on_free = true;
 constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
 
 namespace {
@@ -89,6 +90,14 @@ Heap* heap_new(uintptr_t thread) {
   for (auto& d : h->direct) d = &g_empty_page;
   h->id = ++g_heap_ids;
   h->large_arena = uint8_t(h->id % kLargeArenaShards);
+  if constexpr (policy::kHardened) {
+    // The secret is made here at the latest, before any page, block or list of the heap:
+    // the fast paths that key them read it without checking (secret_known).
+    uint64_t s = secret();
+    h->hardened.slots = uint32_t(options().quarantine);
+    h->hardened.rng = (s ^ uint64_t(h->id) * 0x9E3779B97F4A7C15ULL) | 1;
+    h->hardened.qrng = s * 0xD6E8FEB86659FD93ULL + h->id;
+  }
   __atomic_store_n(&h->thread, thread, __ATOMIC_RELAXED);  // remote frees read it
   registry_add(h);
   return h;

@@ -25,6 +25,10 @@ extern Heap g_exited_heap;
 // Registered heaps (live and orphaned): the heaps share the pool's dirty allowance.
 extern std::atomic<uint32_t> g_heap_count;
 
+// Hardened variant: options' zero_on_free, copied once at start-up (runtime_init), before
+// any block exists; the default build never reads it.
+extern bool g_zero_on_free;
+
 extern constinit thread_local Heap* tl_heap __attribute__((tls_model("initial-exec")));
 
 // Marks the thread as inside the allocator for the scope (see g_reentry_heap).

@@ -31,6 +31,7 @@ bool runtime_init() {
     if (g_state.load(std::memory_order_relaxed) == 0) {
       g_state.store(1, std::memory_order_relaxed);
       options_init();
+      if constexpr (policy::kHardened) g_zero_on_free = options().zero_on_free;
       g_have_key = pthread_key_create(&g_exit_key, on_thread_exit) == 0;
       g_state.store(2, std::memory_order_release);
       register_fork = true;

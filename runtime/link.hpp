@@ -9,8 +9,8 @@
 
 namespace pm {
 
-PM_INLINE uintptr_t link_key(const Block* b) {
-  return secret() ^ (reinterpret_cast<uintptr_t>(b) >> 4) * 0xD6E8FEB86659FD93ULL;
+PM_INLINE uintptr_t link_key(const Block* b) {  // b: a pool block, so the secret is made
+  return secret_known() ^ (reinterpret_cast<uintptr_t>(b) >> 4) * 0xD6E8FEB86659FD93ULL;
 }
 
 // Raw link word (remote lists keep a tag in bit 0, so these work on integers).

@@ -9,6 +9,7 @@
 
 #include "config.hpp"
 #include "error.hpp"
+#include "policy.hpp"
 
 extern char** environ;
 
@@ -18,6 +19,7 @@ namespace {
 Options g_options = {
     kDefaultDecayMs, true, true, false, false, false, kSegmentSize, 0, 0,
     false, false, 512 * 1024, "poolmalloc.%p.heap", 18, 0,  // heap profiler
+    policy::kQuarantineSlots, true,                         // hardened variant
 };
 
 struct Key {
@@ -41,6 +43,8 @@ const Key kKeys[] = {
     {"prof_sample", Key::kSize, &g_options.prof_sample},
     {"prof_file", Key::kStr, &g_options.prof_file},
     {"prof_signal", Key::kSignal, &g_options.prof_signal},
+    {"quarantine", Key::kSize, &g_options.quarantine},
+    {"zero_on_free", Key::kBool, &g_options.zero_on_free},
 };
 
 // A signal by name (SIGUSR2, USR2) or number; 0 when it is none of those.
@@ -190,6 +194,7 @@ void options_init() {
   if (g_options.prof_leak || g_options.prof_signal) g_options.prof = true;  // heap profiler
   if (g_options.prof_sample < 1) g_options.prof_sample = 1;
   if (g_options.prof_sample > (size_t{1} << 40)) g_options.prof_sample = size_t{1} << 40;
+  if (g_options.quarantine > policy::kQuarantineMax) g_options.quarantine = policy::kQuarantineMax;
   if (g_options.verbose) {
     verbose_note("options: decay_ms", g_options.decay_ms);
     verbose_note("options: purge", g_options.purge);
@@ -199,6 +204,10 @@ void options_init() {
     verbose_note("options: reserve_limit", g_options.reserve_limit);
     verbose_note("options: prof", g_options.prof);
     if (g_options.prof) verbose_note("options: prof_sample", g_options.prof_sample);
+    if constexpr (policy::kHardened) {
+      verbose_note("options: quarantine", g_options.quarantine);
+      verbose_note("options: zero_on_free", g_options.zero_on_free);
+    }
   }
 }
 

@@ -22,6 +22,9 @@ struct Options {
   const char* prof_file;     // profile path (%p: the pid); points into the environment
   size_t prof_file_len;
   int prof_signal;           // dump the profile on this signal (0: none)
+  // ---- hardened variant only (hardened.hpp); the default build never reads them ----
+  size_t quarantine;         // quarantine slots per thread (0: off), at most policy::kQuarantineMax
+  bool zero_on_free;         // false: freed blocks keep their data; malloc zeroes the request
 };
 
 const Options& options();

@@ -105,6 +105,7 @@ void purge_page(Heap* heap, Page* page) {
   if (!page->dirty) return;  // purged already (the dirty budget got there first)
   Segment* seg = segment_of(page);
   os::purge(reinterpret_cast<void*>(slot_start(seg, page->slot)), slot_bytes(seg, page->slot));
+  if constexpr (policy::kZeroOnFree) page->content = kContentZero;
   dirty_unlink(heap, page);
 }
 
@@ -169,6 +170,33 @@ void queue_remove(Heap* heap, unsigned cls, Page* page) {
   }
 }
 
+namespace {
+// Hardened, zero_on_free: the run [start, start + len) about to be carved must be zero but
+// for the link and key words carving writes. Memory fresh from the OS or purged is zero;
+// a slot whose last class had the same block size has its nonzero words exactly where the
+// new blocks keep theirs (the old freed record is overwritten at malloc); for another
+// larger size only the old blocks' three words are cleared; anything else is zeroed.
+void clear_for_carving(const Page* page, uintptr_t start, size_t len) {
+  uintptr_t end = start + len;
+  size_t ob = page->old_block_size;
+  if (page->content == kContentZero) return;
+  if (page->content == kContentSparse && ob == page->block_size) return;
+  if (page->content != kContentSparse || ob < 64) {
+    memset(reinterpret_cast<void*>(start), 0, len);
+    return;
+  }
+  uintptr_t b = page->area + (start - page->area) / ob * ob;  // the old block holding start
+  auto clear = [start, end](uintptr_t w) {
+    if (w >= start && w < end) *reinterpret_cast<uint64_t*>(w) = 0;
+  };
+  for (; b < end; b += ob) {
+    clear(b);
+    clear(b + 8);
+    clear(b + ob - 8);
+  }
+}
+}  // namespace
+
 void page_extend(Page* page) {
   uint32_t n = page->reserved - page->capacity;
   uint32_t step = uint32_t(kExtendBytes / page->block_size);
@@ -180,8 +208,11 @@ void page_extend(Page* page) {
   uintptr_t bs = page->block_size;
   uintptr_t start = page->area + uintptr_t(page->capacity) * bs;
   // Hardened: free zeroes only what a block's owner wrote, so a page reused for another
-  // class may still hold the old blocks' data and records; its new blocks start zero.
-  if constexpr (policy::kZeroOnFree) memset(reinterpret_cast<void*>(start), 0, size_t(n) * bs);
+  // class may still hold the old blocks' links and records; its new blocks start zero.
+  // (With zero_on_free=0 malloc zeroes every block it hands out: nothing to do here.)
+  if constexpr (policy::kZeroOnFree) {
+    if (g_zero_on_free) clear_for_carving(page, start, size_t(n) * bs);
+  }
   // Free blocks carry their heap's key (heap.hpp): carved ones too, so that reuse can check it.
   uintptr_t key = reinterpret_cast<uintptr_t>(page->heap);
   if constexpr (policy::kRandomCarve) {
@@ -278,6 +309,21 @@ bool page_free(Heap* heap, Page* page, uint64_t freed_at) {
   Segment* seg = segment_of(page);
   heap->page_bytes -= slot_bytes(seg, page->slot);
   backend::in_use_sub(slot_bytes(seg, page->slot));
+  if constexpr (policy::kZeroOnFree) {
+    // Every block came back zeroed but for its links and freed record. Beyond the carved
+    // blocks the slot holds what it held before: known only if that was zero, or the same
+    // words of blocks of this size, or the page was carved to the end.
+    // (Carved to the end, the tail after the last block is still as before: cleared here.)
+    bool same = page->content == kContentSparse && page->old_block_size == page->block_size;
+    bool known = page->content == kContentZero || same || page->capacity == page->reserved;
+    if (g_zero_on_free && known && !same && page->content != kContentZero) {
+      size_t usable = slot_bytes(seg, page->slot) - (policy::kSlabGuards ? kOsPage : 0);
+      size_t carved = size_t(page->reserved) * page->block_size;
+      memset(reinterpret_cast<void*>(page->area + carved), 0, usable - carved);
+    }
+    page->content = g_zero_on_free && known ? kContentSparse : kContentUnknown;
+    page->old_block_size = page->block_size;
+  }
   page->free = page->local_free = nullptr;
   page->heap = nullptr;
   page->div_magic = 0;

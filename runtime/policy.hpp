@@ -27,13 +27,18 @@ static_assert(kCanaryBytes <= 16, "canary.hpp writes them as two words");
 inline constexpr bool kEncodeLinks = kHardened;
 // Fresh blocks of a page are linked in a random order instead of address order.
 inline constexpr bool kRandomCarve = kHardened;
-// Freed pool blocks wait in a per-thread quarantine of this many slots, evicted at random,
-// before they can be reused (0: off). Evicted blocks are checked for writes after free:
-// still zero (their first kWriteCheckBytes) and still carrying the freed record.
+// Freed pool blocks wait in a per-thread quarantine, evicted at random, before they can be
+// reused. Evicted blocks are checked for writes after free: still zero (their first
+// kWriteCheckBytes; with zero_on_free=0 only the link words, kLinkCheckBytes) and still
+// carrying the freed record. The option `quarantine` sets the slots per thread at start-up
+// (0: off), at most kQuarantineMax; kQuarantineSlots is its default.
 inline constexpr size_t kQuarantineSlots = kHardened ? 64 : 0;
+inline constexpr size_t kQuarantineMax = kHardened ? 256 : 0;
 inline constexpr size_t kWriteCheckBytes = 256;
+inline constexpr size_t kLinkCheckBytes = 16;
 // Freed pool blocks are zeroed at once (old contents are never readable after free, and
-// malloc hands out zeroed memory).
+// malloc hands out zeroed memory). The option `zero_on_free=0` clears only the first
+// kLinkCheckBytes at free and zeroes the request when a block is handed out instead.
 inline constexpr bool kZeroOnFree = kHardened;
 // The last OS page of every pool page (slab) is PROT_NONE, so a linear overflow that runs
 // off the end of a slab faults instead of reaching the next one.

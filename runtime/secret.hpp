@@ -16,6 +16,10 @@ PM_INLINE uint64_t secret() {
   return PM_LIKELY(s != 0) ? s : secret_init();
 }
 
+// The secret where it is known to be made: heap_new makes it before the heap has a page,
+// so every block, free list and record is keyed after it (the hardened fast paths).
+PM_INLINE uint64_t secret_known() { return g_secret.load(std::memory_order_relaxed); }
+
 // xorshift64*: cheap, good enough to pick quarantine slots and shuffle a page's blocks.
 PM_INLINE uint64_t rng_next(uint64_t* state) {
   uint64_t x = *state;

@@ -54,7 +54,10 @@ Segment* segment_alloc_pool(SegmentKind kind) {
     map_value = kMapMedium;
     for (unsigned i = 0; i < kSlicesPerSegment; i += kMediumSlices) seg->free_slots |= uint64_t{1} << i;
   }
-  for (unsigned i = 0; i < kSlicesPerSegment; ++i) seg->pages[i].slot = uint8_t(i);
+  for (unsigned i = 0; i < kSlicesPerSegment; ++i) {
+    seg->pages[i].slot = uint8_t(i);
+    if constexpr (policy::kZeroOnFree) seg->pages[i].content = zeroed ? kContentZero : kContentUnknown;
+  }
   registry_add(seg);
   segmap_set(seg, map_value);
   return seg;

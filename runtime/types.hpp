@@ -39,6 +39,15 @@ struct Block {
 
 enum class PageState : uint8_t { kFree, kQueued, kFull };
 
+// Hardened variant with zero_on_free: what a page slot's memory beyond its carved blocks
+// holds, so that carving zeroes only what is not zero already (page.cpp, page_extend).
+enum : uint8_t {
+  kContentUnknown = 0,  // anything (a reused segment, a page carved only in part)
+  kContentZero,         // all zero: fresh from the OS or purged
+  kContentSparse,       // zero but for the blocks of old_block_size: their link and key
+                        // words and their freed record (every block was zeroed at free)
+};
+
 // One page serves one size class. Field order: the first 48 bytes are all the fast paths
 // touch. Allocation pops `free`; frees by the owner go to `local_free`.
 //
@@ -74,6 +83,9 @@ struct alignas(128) Page {
   Page* next;            // class queue, or the heap's list of dirty free pages
   Page* prev;
   uint64_t freed_at;     // when it became free or empty (ms)
+  // Hardened variant only (kContent*): never read by the default build.
+  uint32_t old_block_size;  // kContentSparse: the block size the slot held last
+  uint8_t content;
 };
 static_assert(sizeof(Page) == 128);
 
@@ -112,9 +124,13 @@ using DirtyPages = List<Page>;    // free pages still resident, oldest first
 using SegmentList = List<Segment>;
 
 // The hardened variant's per-thread state (one slot in the default build, never used).
+// slots is 0 in the sentinel heaps (g_empty_heap ...) and with quarantine=0, so a free
+// there goes straight back to its page; both generators are seeded by heap_new.
 struct HeapHardening {
-  void* quarantine[policy::kQuarantineSlots ? policy::kQuarantineSlots : 1];
-  uint64_t rng;  // quarantine slot choice, carving order
+  uint32_t slots;     // quarantine slots in use (options' `quarantine`, at most kQuarantineMax)
+  uint64_t rng;       // carving order (xorshift64*)
+  uint64_t qrng;      // quarantine slot choice (a 64-bit LCG, its high half)
+  void* quarantine[policy::kQuarantineMax ? policy::kQuarantineMax : 1];
 };
 
 // Invariants:

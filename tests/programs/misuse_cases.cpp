@@ -57,7 +57,9 @@ void overflow(size_t n, size_t by) {
   free(p);
 }
 
-// Writes the byte before a block whose neighbour below is a live block, then frees both.
+// Overwrites the byte before a block whose neighbour below is a live block (with its
+// complement: writing the value it already held would be no misuse anyone could see),
+// then frees both.
 void underflow(size_t n) {
   std::vector<char*> v;
   for (int i = 0; i < 512; ++i) v.push_back(cp(malloc(n)));
@@ -71,7 +73,7 @@ void underflow(size_t n) {
       target = s[i];
       break;
     }
-  target[-1] = 'X';
+  target[-1] = char(~target[-1]);  // a write that changes the byte, whatever it held
   for (char* p : v) free(p);
 }
 
@@ -141,22 +143,34 @@ int malloc_zeroed(size_t n) {
 }
 
 // The same on pages that held blocks of another size before: every page of a large batch
-// of blocks is freed, then its pages serve a smaller size.
-int malloc_zeroed_reused_page() {
+// of blocks is freed, then its pages serve another size (smaller, larger, the same, small
+// and medium pages), each pair's blocks freed again before the next.
+bool reused_page_zeroed(size_t old_size, size_t new_size) {
   std::vector<char*> v;
-  for (int i = 0; i < 20000; ++i) {
-    char* p = cp(malloc(72));
-    memset(p, 0x55, 72);
+  for (size_t i = 0; i < (1u << 21) / old_size; ++i) {
+    char* p = cp(malloc(old_size));
+    memset(p, 0x55, old_size);
     v.push_back(p);
   }
   for (char* p : v) free(p);
   for (int i = 0; i < 4096; ++i) free(hide(malloc(8)));  // the quarantine lets go (no trim:
                                                          // purged pages would read zero)
-  for (int i = 0; i < 20000; ++i) {
-    char* q = cp(malloc(40));
-    for (size_t j = 0; j < 40; ++j)
-      if (q[j] != 0) return 0;
+  bool zero = true;
+  v.clear();
+  for (size_t i = 0; i < (1u << 21) / new_size; ++i) {
+    char* q = cp(malloc(new_size));
+    for (size_t j = 0; j < new_size; ++j) zero = zero && q[j] == 0;
+    v.push_back(q);
   }
+  for (char* q : v) free(q);
+  return zero;
+}
+
+int malloc_zeroed_reused_page() {
+  static const size_t kPairs[][2] = {{72, 40}, {200, 120}, {1000, 24}, {24, 1000}, {300, 300},
+                                     {3000, 2000}, {2000, 6000}, {100, 8}, {8, 100}};
+  for (const auto& pair : kPairs)
+    if (!reused_page_zeroed(pair[0], pair[1])) return 0;
   return kProtected;
 }
 

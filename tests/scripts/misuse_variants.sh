@@ -29,60 +29,62 @@ OVF="abort:heap overflow"
 UAF="abort:write after free (freed"
 LINK="abort:free list corrupted"
 
-# case | default | hardened
+# case | default | hardened | hardened, quarantine=0 | hardened, zero_on_free=0
+# (the two options of the hardened variant: what each stops catching is the difference
+# between its column and the hardened one, so an option that is not honoured fails here)
 CASES="
-overflow1_small|missed|$OVF
-overflow1_small_exact|missed|$OVF
-overflow32_small|missed|$OVF
-overflow1_medium|missed|$OVF
-overflow32_medium|missed|$OVF
-overflow1_large|missed|missed
-overflow_memcpy_small|missed|$OVF
-overflow_then_malloc_medium|$LINK|$OVF;free list corrupted
-overflow1mib_small|missed|segv
-underflow_small|missed|$OVF
-underflow_medium|missed|$OVF
-uaf_write_malloc_small|missed|$UAF
-uaf_write_malloc_medium|segv|$UAF
-uaf_write_small|missed|$UAF
-uaf_write_medium|missed|$UAF
-uaf_free_after_write_small|$DF|$DF
-uaf_read_small|missed|protected
-uaf_read_medium|missed|protected
-malloc0_write|missed|$OVF
-reuse_small|protected|protected
-reuse_medium|protected|protected
-reuse_after_realloc|protected|protected
-secret_after_free_small|missed|protected
-secret_after_free_medium|missed|protected
-malloc_not_zeroed|missed|protected
-malloc_not_zeroed_reused_page|missed|protected
-sized_delete_other_class|$SIZE|$SIZE
-sized_delete_same_class|missed|$SIZE
-delete_of_new_array|$SIZE|$KIND
-delete_of_new_array_same_class|missed|$KIND
-delete_of_new_array_cookie|$UNAL|$UNAL
-delete_array_of_new|missed|$KIND
-free_sized_wrong|$SIZE|$SIZE
-double_free_small|$DF|$DF
-double_free_medium|$DF|$DF
-double_free_large|$DF|$DF
-double_free_huge|$DF|$DF
-double_free_delayed|$DF|$DF
-double_free_interleaved|$DF|$DF
-double_free_after_reuse|$DF|$DF
-double_free_realloc|$DF|$DF
-free_stack|$INV|$INV
-free_static|$INV|$INV
-free_alloca|$INV|$INV
-free_unaligned_small|$UNAL|$UNAL
-free_unaligned_large|$INV|$INV
-free_near_before_small|$UNAL|$UNAL
-free_near_after_small|$UNAL|$UNAL
-free_near_before_large|$INV|$INV
-malloc_impossible|protected|protected
-exec_heap|protected|protected
-no_misuse|missed|missed
+overflow1_small|missed|$OVF|$OVF|$OVF
+overflow1_small_exact|missed|$OVF|$OVF|$OVF
+overflow32_small|missed|$OVF|$OVF|$OVF
+overflow1_medium|missed|$OVF|$OVF|$OVF
+overflow32_medium|missed|$OVF|$OVF|$OVF
+overflow1_large|missed|missed|missed|missed
+overflow_memcpy_small|missed|$OVF|$OVF|$OVF
+overflow_then_malloc_medium|$LINK|$OVF;free list corrupted|$OVF;free list corrupted|$OVF;free list corrupted
+overflow1mib_small|missed|segv|segv|segv
+underflow_small|missed|$OVF|$OVF|$OVF
+underflow_medium|missed|$OVF|$OVF|$OVF
+uaf_write_malloc_small|missed|$UAF|missed|$UAF
+uaf_write_malloc_medium|segv|$UAF|$LINK|$UAF
+uaf_write_small|missed|$UAF|missed|missed
+uaf_write_medium|missed|$UAF|missed|missed
+uaf_free_after_write_small|$DF|$DF|$DF|$DF
+uaf_read_small|missed|protected|protected|missed
+uaf_read_medium|missed|protected|protected|missed
+malloc0_write|missed|$OVF|$OVF|$OVF
+reuse_small|protected|protected|protected|protected
+reuse_medium|protected|protected|protected|protected
+reuse_after_realloc|protected|protected|protected|protected
+secret_after_free_small|missed|protected|protected|protected
+secret_after_free_medium|missed|protected|protected|protected
+malloc_not_zeroed|missed|protected|protected|protected
+malloc_not_zeroed_reused_page|missed|protected|protected|protected
+sized_delete_other_class|$SIZE|$SIZE|$SIZE|$SIZE
+sized_delete_same_class|missed|$SIZE|$SIZE|$SIZE
+delete_of_new_array|$SIZE|$KIND|$KIND|$KIND
+delete_of_new_array_same_class|missed|$KIND|$KIND|$KIND
+delete_of_new_array_cookie|$UNAL|$UNAL|$UNAL|$UNAL
+delete_array_of_new|missed|$KIND|$KIND|$KIND
+free_sized_wrong|$SIZE|$SIZE|$SIZE|$SIZE
+double_free_small|$DF|$DF|$DF|$DF
+double_free_medium|$DF|$DF|$DF|$DF
+double_free_large|$DF|$DF|$DF|$DF
+double_free_huge|$DF|$DF|$DF|$DF
+double_free_delayed|$DF|$DF|$DF|$DF
+double_free_interleaved|$DF|$DF|$DF|$DF
+double_free_after_reuse|$DF|$DF|$DF|$DF
+double_free_realloc|$DF|$DF|$DF|$DF
+free_stack|$INV|$INV|$INV|$INV
+free_static|$INV|$INV|$INV|$INV
+free_alloca|$INV|$INV|$INV|$INV
+free_unaligned_small|$UNAL|$UNAL|$UNAL|$UNAL
+free_unaligned_large|$INV|$INV|$INV|$INV
+free_near_before_small|$UNAL|$UNAL|$UNAL|$UNAL
+free_near_after_small|$UNAL|$UNAL|$UNAL|$UNAL
+free_near_before_large|$INV|$INV|$INV|$INV
+malloc_impossible|protected|protected|protected|protected
+exec_heap|protected|protected|protected|protected
+no_misuse|missed|missed|missed|missed
 "
 
 # check LABEL LIB CASE EXPECTED [ENV...]: runs the case and compares.
@@ -127,17 +129,22 @@ check() {
     esac
 }
 
-caught_default=0; caught_hardened=0; total=0
-echo "$CASES" | { while IFS='|' read -r name def hard; do
+caught_default=0; caught_hardened=0; caught_q0=0; caught_z0=0; total=0
+echo "$CASES" | { while IFS='|' read -r name def hard q0 z0; do
     [ -n "$name" ] || continue
     [ "$name" = no_misuse ] || total=$((total+1))
     check default "$LIB" "$name" "$def"
     check hardened "$HARD" "$name" "$hard"
+    check "hardened quarantine=0" "$HARD" "$name" "$q0" POOLMALLOC_OPTIONS=quarantine=0
+    check "hardened zero_on_free=0" "$HARD" "$name" "$z0" POOLMALLOC_OPTIONS=zero_on_free=0
     [ "$name" = no_misuse ] && continue  # the control case: correct use, no report
     [ "$def" = missed ] || caught_default=$((caught_default+1))
     [ "$hard" = missed ] || caught_hardened=$((caught_hardened+1))
+    [ "$q0" = missed ] || caught_q0=$((caught_q0+1))
+    [ "$z0" = missed ] || caught_z0=$((caught_z0+1))
 done
-echo "misuse_variants: $total cases; default notices $caught_default, hardened $caught_hardened"
+echo "misuse_variants: $total cases; default notices $caught_default, hardened $caught_hardened" \
+     "(quarantine=0: $caught_q0, zero_on_free=0: $caught_z0)"
 [ "$failures" -eq 0 ] || exit 1
 }
 [ $? -eq 0 ] || fail "misuse cases did not behave as the table says"

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Options from the environment: thp never/madvise reach the mappings (VmFlags nh/hg),
 # verbose prints the effective options, reserve_limit refuses with ENOMEM, a bad value
-# gives one warning line, and without options poolmalloc writes nothing to stderr.
+# gives one warning line, and without options poolmalloc writes nothing to stderr. The
+# hardened variant's quarantine and zero_on_free are read and capped (what they change is
+# checked case by case in misuse_variants.sh); the default build accepts them silently.
 set -e
 lib=$BUILD/libpoolmalloc.so
+hard=$BUILD/libpoolmalloc-hardened.so
 probe=$BUILD/tests/programs/options_probe
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -25,4 +28,15 @@ err=$(POOLMALLOC_OPTIONS=decay_ms=soon LD_PRELOAD=$lib "$probe" 2>&1 >/dev/null)
   fail "bad value: '$err'"
 err=$(LD_PRELOAD=$lib "$probe" 2>&1 >/dev/null)
 [ -z "$err" ] || fail "stderr without options: '$err'"
-echo "options: thp, verbose, reserve_limit, warnings: OK"
+
+err=$(POOLMALLOC_OPTIONS=verbose=1 LD_PRELOAD=$hard "$probe" 2>&1 >/dev/null)
+echo "$err" | grep -q "poolmalloc: options: quarantine 64$" || fail "hardened default quarantine: '$err'"
+echo "$err" | grep -q "poolmalloc: options: zero_on_free 1$" || fail "hardened default zero_on_free: '$err'"
+err=$(POOLMALLOC_OPTIONS=verbose=1,quarantine=0,zero_on_free=0 LD_PRELOAD=$hard "$probe" 2>&1 >/dev/null)
+echo "$err" | grep -q "poolmalloc: options: quarantine 0$" || fail "quarantine=0: '$err'"
+echo "$err" | grep -q "poolmalloc: options: zero_on_free 0$" || fail "zero_on_free=0: '$err'"
+err=$(POOLMALLOC_OPTIONS=verbose=1,quarantine=100000 LD_PRELOAD=$hard "$probe" 2>&1 >/dev/null)
+echo "$err" | grep -q "poolmalloc: options: quarantine 256$" || fail "quarantine cap: '$err'"
+err=$(POOLMALLOC_OPTIONS=quarantine=0,zero_on_free=0 LD_PRELOAD=$lib "$probe" 2>&1 >/dev/null)
+[ -z "$err" ] || fail "default build with the hardened options: '$err'"
+echo "options: thp, verbose, reserve_limit, warnings, hardened quarantine/zero_on_free: OK"
