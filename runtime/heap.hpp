@@ -88,6 +88,21 @@ void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept;
 
 // ---- fast paths ---------------------------------------------------------------------------
 
+// The end of both inline pops: b (the head of page's list, checked by the caller) is
+// taken, the guard set by the caller ends, and b is counted and marked live.
+PM_INLINE Block* pop_finish(Heap* heap, Page* page, Block* b) {
+  page->free = link_next_checked(page, b);
+  if constexpr (policy::kEncodeLinks) {  // hardened: the freed key is checked on every reuse
+    if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, nullptr);
+  }
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tl_heap = heap;
+  page->used++;
+  live_mark(b);
+  if constexpr (policy::kBlockRecords) b->key = 0;  // hardened: handed out zeroed
+  return b;
+}
+
 // Between the two stores to tl_heap a signal handler that allocates is sent elsewhere, so
 // the pop and the push below are never interleaved with the handler's own. What follows
 // the second store touches only the block just taken or is a single read-modify-write.
@@ -110,16 +125,7 @@ PM_INLINE void* heap_malloc_small(size_t size) {
     }
     page->local_free = nullptr;
   }
-  page->free = link_next_checked(page, b);
-  if constexpr (policy::kEncodeLinks) {  // hardened: the freed key is checked on every reuse
-    if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, nullptr);
-  }
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  tl_heap = heap;
-  page->used++;
-  live_mark(b);
-  if constexpr (policy::kBlockRecords) b->key = 0;  // hardened: handed out zeroed
-  return b;
+  return pop_finish(heap, page, b);
 }
 
 // Pool blocks above kDirectMax: a free block of the first page in the class's queue, or
@@ -146,13 +152,7 @@ PM_INLINE void* heap_malloc_queued(unsigned cls) {
     return nullptr;
   }
   *from = nullptr;
-  page->free = link_next_checked(page, b);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  tl_heap = heap;
-  page->used++;
-  live_mark(b);
-  if constexpr (policy::kBlockRecords) b->key = 0;
-  return b;
+  return pop_finish(heap, page, b);
 }
 
 // The owner's push onto local_free, atomic with respect to a signal handler on the same
