@@ -262,10 +262,7 @@ PM_INLINE void* heap_malloc_class_guarded(Heap* heap, unsigned cls) noexcept {
   // reached the link: heap_reuse_damaged tells the two apart).
   if (PM_UNLIKELY(b->key != reinterpret_cast<uintptr_t>(heap))) heap_reuse_damaged(page, b, next);
   page->free = next;
-  page->used++;
-  live_mark(b);
-  if constexpr (policy::kBlockRecords) b->key = 0;  // hardened: handed out zeroed
-  return b;
+  return hand_out(page, b);
 }
 }  // namespace
 

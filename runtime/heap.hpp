@@ -88,8 +88,16 @@ void heaps_for_each(void (*fn)(Heap*, void*), void* arg) noexcept;
 
 // ---- fast paths ---------------------------------------------------------------------------
 
+// Block b of page is handed out: counted and marked live (every pop ends here).
+PM_INLINE Block* hand_out(Page* page, Block* b) {
+  page->used++;
+  live_mark(b);
+  if constexpr (policy::kBlockRecords) b->key = 0;  // hardened: handed out zeroed
+  return b;
+}
+
 // The end of both inline pops: b (the head of page's list, checked by the caller) is
-// taken, the guard set by the caller ends, and b is counted and marked live.
+// taken, the guard set by the caller ends, and b is handed out.
 PM_INLINE Block* pop_finish(Heap* heap, Page* page, Block* b) {
   page->free = link_next_checked(page, b);
   if constexpr (policy::kEncodeLinks) {  // hardened: the freed key is checked on every reuse
@@ -97,10 +105,7 @@ PM_INLINE Block* pop_finish(Heap* heap, Page* page, Block* b) {
   }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tl_heap = heap;
-  page->used++;
-  live_mark(b);
-  if constexpr (policy::kBlockRecords) b->key = 0;  // hardened: handed out zeroed
-  return b;
+  return hand_out(page, b);
 }
 
 // Between the two stores to tl_heap a signal handler that allocates is sent elsewhere, so
@@ -184,9 +189,9 @@ PM_INLINE void local_free_push(Page* page, Block* b) {
 
 // No guard: every step a signal handler could interleave with is atomic with respect to
 // it. The checks read only this page; the live bit is taken with one read-modify-write
-// instruction, so a handler that frees or allocates a neighbour loses nothing; b is in use (counted in `used`), so the
-// page can neither be retired nor change hands under the handler; the push is above; the
-// count is one read-modify-write. A handler may reuse the page between the count
+// instruction, so a handler that frees or allocates a neighbour loses nothing; b is in use
+// (counted in `used`), so the page can neither be retired nor change hands under the
+// handler; the push is above; the count is one read-modify-write. A handler may reuse the page between the count
 // reaching 0 and heap_page_unused, which therefore looks again under its guard.
 // heap_free_block: the second half, for a block known to be one of page's (the hardened
 // quarantine's eviction starts there).

@@ -13,7 +13,7 @@ PM_INLINE uintptr_t link_key(const Block* b) {  // b: a pool block, so the secre
   return secret_known() ^ (reinterpret_cast<uintptr_t>(b) >> 4) * 0xD6E8FEB86659FD93ULL;
 }
 
-// Raw link word (remote lists keep a tag in bit 0, so these work on integers).
+// Raw link word as an integer (the remote queues hold their heads as integers).
 PM_INLINE uintptr_t link_get_raw(const Block* b) {
   uintptr_t v = reinterpret_cast<uintptr_t>(b->next);
   if constexpr (policy::kEncodeLinks) v ^= link_key(b);
