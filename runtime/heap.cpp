@@ -312,6 +312,7 @@ void heap_page_unused(Heap* heap, Page* page) noexcept {
     queue_push_back(heap, page->class_idx, page);  // current (+1) if its queue was empty
     if (page->used != 0) return;
   }
+  if (page_keep_spare(heap, page)) return;
   page_retire(heap, page, os::now_ms());
 }
 

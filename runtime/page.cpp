@@ -75,13 +75,14 @@ constexpr size_t kHeapDirtyShare = 8;
 bool heap_over_budget(const Heap* heap, bool* global) {
   if (heap->purge == PurgePolicy::kKeep) return false;
   if (heap->purge == PurgePolicy::kFarOverOnly) return *global = backend::far_over_budget();
-  if (heap->dirty_bytes <= kHeapDirtyFloor) return false;
+  size_t kept = heap->dirty_bytes + heap->spare_bytes;  // free memory held for reuse
+  if (kept <= kHeapDirtyFloor) return false;
   if (backend::over_budget()) return *global = true;
   uint32_t heaps = g_heap_count.load(std::memory_order_relaxed);
   size_t share = kPoolDirty / (heaps ? heaps : 1);
   if (share > kHeapDirtyMax) share = kHeapDirtyMax;
   size_t allowance = heap->page_bytes / kHeapDirtyShare;
-  return heap->dirty_bytes > (allowance > share ? allowance : share) + heap->dirty_boost;
+  return kept > (allowance > share ? allowance : share) + heap->dirty_boost;
 }
 
 // A heap that purged a page for the budget and soon after faults a fresh one in was
@@ -125,9 +126,15 @@ void avail_remove(Heap* heap, Segment* seg) {
 }  // namespace
 
 namespace {
+void spare_drop(Heap* heap, Page* page) {
+  page->spare = false;
+  heap->spare_bytes -= slot_bytes(segment_of(page), page->slot);
+}
+
 // The first page of a queue is the current page and carries a +1 in `used`.
 void make_current(Heap* heap, unsigned cls, Page* page) {
   PM_ASSERT(!page->current && page->heap == heap && page->class_idx == cls);
+  if (page->spare) spare_drop(heap, page);  // the current page now: no longer held aside
   page->current = true;
   page->used++;
   heap->active[cls >> 6] |= uint64_t{1} << (cls & 63);
@@ -371,26 +378,55 @@ void page_retire(Heap* heap, Page* page, uint64_t now) {
   page_free(heap, page, now);
 }
 
-void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now) {
+bool page_keep_spare(Heap* heap, Page* page) {
+  const Page* first = heap->queues[page->class_idx].first;
+  // One per class at most: the current page and one more are the whole queue. (The current
+  // page may be empty too: a batch that frees all it took leaves both so.)
+  if (first == page || first->next != page || page->next != nullptr) return false;
+  // A heap serviced for an exited thread runs no decay that would release it.
+  if (heap->purge != PurgePolicy::kBudget) return false;
+  // Idle threads run no decay either: what a spare holds comes out of the heap's share.
+  size_t bytes = slot_bytes(segment_of(page), page->slot);
+  heap->spare_bytes += bytes;
+  bool global = false;
+  if (heap_over_budget(heap, &global)) {
+    heap->spare_bytes -= bytes;
+    return false;
+  }
+  page->spare = true;
+  page->freed_at = 0;  // the decay's clock starts when heap_release_current first sees it
+  return true;
+}
+
+namespace {
+// An empty page of a queue (the current page, or the spare) once it has been empty for
+// the decay, or at once when force.
+void release_empty(Heap* heap, unsigned cls, Page* page, uint64_t now, bool force, bool purge_now) {
   uint64_t decay = options().decay_ms;
+  if (page->freed_at == 0) page->freed_at = now;  // first seen empty: start the clock
+  if (!force && now < page->freed_at + decay) return;
+  uint64_t since = page->freed_at;
+  if (page->spare) spare_drop(heap, page);
+  queue_remove(heap, cls, page);  // the current page's +1 goes: used is 0
+  bool segment_gone = page_free(heap, page, since);
+  if (!segment_gone && (purge_now || now >= since + decay)) purge_page(heap, page);  // expired
+}
+}  // namespace
+
+void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now) {
   for (unsigned w = 0; w < 2; ++w) {
     uint64_t bits = heap->active[w];
     while (bits) {
       unsigned cls = w * 64 + unsigned(__builtin_ctzll(bits));
       bits &= bits - 1;
       Page* page = heap->queues[cls].first;
+      Page* spare = page->next;  // a spare is always second
+      if (spare && spare->spare) release_empty(heap, cls, spare, now, force, purge_now);
       if (page->used != 1) {  // blocks in use (1 is the current page's own count)
         page->freed_at = 0;
         continue;
       }
-      if (page->freed_at == 0) page->freed_at = now;  // first seen empty: start the clock
-      if (!force && now < page->freed_at + decay) continue;
-      uint64_t since = page->freed_at;
-      queue_remove(heap, cls, page);  // drops the +1: used is 0
-      bool segment_gone = page_free(heap, page, since);
-      if (!segment_gone && (purge_now || now >= since + decay)) {  // expired: purge it now
-        purge_page(heap, page);
-      }
+      release_empty(heap, cls, page, now, force, purge_now);
     }
   }
 }

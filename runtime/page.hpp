@@ -10,9 +10,12 @@ Page* page_fresh(Heap* heap, unsigned cls);
 void page_extend(Page* page);
 // Every block of a page that is not current is back: out of its queue, back to its segment.
 void page_retire(Heap* heap, Page* page, uint64_t now);
-// Current pages with no block in use: retire them once they have been empty for the decay
-// (at once when force; purge_now also gives their memory back at once instead of after
-// the decay). Also how thread exit releases the pages it can.
+// A queued page that is not current just emptied: true when it stays queued as its class's
+// spare (types.hpp, Page), false when the caller retires it.
+bool page_keep_spare(Heap* heap, Page* page);
+// Current and spare pages with no block in use: retire them once they have been empty for
+// the decay (at once when force; purge_now also gives their memory back at once instead of
+// after the decay). Also how thread exit releases the pages it can.
 void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now);
 // Give the page back to its segment (the segment goes to the cache once all are free;
 // then the result is true and the page must not be touched again).

@@ -55,7 +55,12 @@ enum : uint8_t {
 // - `used` counts the blocks handed out (those in a remote queue included), plus one
 //   while the page is the current page of its class (`current`: the first in its queue),
 //   so the current page never drops to 0 and a malloc/free loop stays on the fast paths;
-//   any other page reaches 0 exactly when every block is back and is retired.
+//   any other page reaches 0 exactly when every block is back and is retired, except the
+//   spare: a page that empties while it and the current page are its queue's only pages
+//   stays queued, second, with its blocks carved (a batch that spans two pages would
+//   otherwise retire one and carve a fresh one each round). It counts against the heap's
+//   dirty share while it waits (spare_bytes) and the decay releases it like an empty
+//   current page.
 // - While a page is full and out of its queue (kFull), `used` is parked at 1 (the real
 //   count is in full_used), so the first free lands in the slow path, which puts the page
 //   back into its queue.
@@ -79,6 +84,7 @@ struct alignas(128) Page {
   uint8_t slot;          // index in the segment's pages[]
   bool dirty : 1;        // free page whose memory is still resident
   bool current : 1;      // first in its queue: `used` carries the +1
+  bool spare : 1;        // empty, second in its queue, kept carved (heap's spare_bytes)
   bool guarded : 1;      // hardened variant: the slot's last OS page is PROT_NONE
   Page* next;            // class queue, or the heap's list of dirty free pages
   Page* prev;
@@ -155,6 +161,7 @@ struct Heap {
   uint64_t next_tick_ms;            // next time the slow path applies the decay
   size_t page_bytes;                // bytes of the heap's pages that serve a class
   size_t dirty_bytes;               // bytes of its free pages still resident
+  size_t spare_bytes;               // bytes of its spare pages (kept within the dirty share)
   // Extra dirty allowance earned by purging pages and then faulting fresh ones in soon
   // after (page.cpp): a heap that churns keeps more, an idle one only its share.
   size_t dirty_boost;
