@@ -34,7 +34,7 @@ struct pm_class_stats {
                         and not yet collected by the owning heap */
   size_t bytes;      /* blocks * block_size */
   size_t pages;      /* pages assigned to the class (in use, or empty and kept as a
-                        thread's current page) */
+                        thread's current page or its spare) */
   size_t capacity;   /* blocks those pages can hold; blocks/capacity is the fill */
 };
 
