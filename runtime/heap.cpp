@@ -127,7 +127,11 @@ void free_to_page(Heap* heap, Page* page, Block* b) {
   b->key = reinterpret_cast<uintptr_t>(heap);
   link_set(b, page->local_free);
   page->local_free = b;
-  if (--page->used == 0) heap_page_unused(heap, page);
+  if (--page->used == 0) {
+    heap_page_unused(heap, page);
+  } else if (page->used == 1 && page->current && heap->purge == PurgePolicy::kFarOverOnly) {
+    page_release_emptied(heap, page);  // an orphan's current page, empty: nobody will use it
+  }
 }
 
 // Blocks other threads freed for us: put them on their pages' local lists. A block whose

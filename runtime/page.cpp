@@ -74,10 +74,10 @@ constexpr size_t kHeapDirtyShare = 8;
 // *global: the allocator as a whole is over its budget (not only the heap over its share).
 bool heap_over_budget(const Heap* heap, bool* global) {
   if (heap->purge == PurgePolicy::kKeep) return false;
-  if (heap->purge == PurgePolicy::kFarOverOnly) return *global = backend::far_over_budget();
+  if (heap->purge == PurgePolicy::kFarOverOnly && backend::far_over_budget()) return *global = true;
   size_t kept = heap->dirty_bytes + heap->spare_bytes;  // free memory held for reuse
   if (kept <= kHeapDirtyFloor) return false;
-  if (backend::over_budget()) return *global = true;
+  if (heap->purge == PurgePolicy::kBudget && backend::over_budget()) return *global = true;
   uint32_t heaps = g_heap_count.load(std::memory_order_relaxed);
   size_t share = kPoolDirty / (heaps ? heaps : 1);
   if (share > kHeapDirtyMax) share = kHeapDirtyMax;
@@ -412,6 +412,10 @@ void release_empty(Heap* heap, unsigned cls, Page* page, uint64_t now, bool forc
   if (!segment_gone && (purge_now || now >= since + decay)) purge_page(heap, page);  // expired
 }
 }  // namespace
+
+void page_release_emptied(Heap* heap, Page* page) {
+  release_empty(heap, page->class_idx, page, os::now_ms(), true, false);
+}
 
 void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now) {
   for (unsigned w = 0; w < 2; ++w) {

@@ -13,6 +13,10 @@ void page_retire(Heap* heap, Page* page, uint64_t now);
 // A queued page that is not current just emptied: true when it stays queued as its class's
 // spare (types.hpp, Page), false when the caller retires it.
 bool page_keep_spare(Heap* heap, Page* page);
+// The current page of a heap serviced for an exited thread just emptied: retire it now
+// (nobody allocates from that heap until a thread adopts it; until then the page would
+// hold its memory outside every budget).
+void page_release_emptied(Heap* heap, Page* page);
 // Current and spare pages with no block in use: retire them once they have been empty for
 // the decay (at once when force; purge_now also gives their memory back at once instead of
 // after the decay). Also how thread exit releases the pages it can.

@@ -122,7 +122,8 @@ static_assert(sizeof(Segment) <= kSliceSize);
 enum class PurgePolicy : uint8_t {
   kBudget,       // the thread's own work: past the heap's share or the global budget
   kKeep,         // thread exit: kept resident for the thread that adopts the heap
-  kFarOverOnly,  // serviced for an exited thread: only when the allocator is far over budget
+  kFarOverOnly,  // serviced for an exited thread: past the heap's share (not the global
+                 // budget, unless the allocator is far over it); emptied current pages retire
 };
 
 using PageQueue = List<Page>;     // a class's pages; the first is the current page

@@ -1,6 +1,7 @@
-// The spare page (runtime/types.hpp, Page): a batch of blocks that spans two pages leaves
-// both in the class's queue when it is freed, so the next batch neither retires one page
-// nor carves a fresh one; pm_collect(1) and thread exit give the spare back.
+// When empty pages go back. The spare page (runtime/types.hpp, Page): a batch of blocks
+// that spans two pages leaves both in the class's queue when it is freed, so the next batch
+// neither retires one page nor carves a fresh one; pm_collect(1) and thread exit give the
+// spare back.
 #include <pthread.h>
 
 #include "stats_util.hpp"
@@ -52,7 +53,7 @@ int class_pages_now() {
 }
 }  // namespace
 
-TEST(PageSpare, BatchAcrossTwoPagesKeepsBothUntilCollected) {
+TEST(PageRelease, BatchAcrossTwoPagesKeepsBothUntilCollected) {
   Result r;
   pthread_t t;
   ASSERT_EQ(pthread_create(&t, nullptr, spare_thread, &r), 0);
@@ -63,7 +64,7 @@ TEST(PageSpare, BatchAcrossTwoPagesKeepsBothUntilCollected) {
   EXPECT_EQ(r.after_collect, 0) << "pm_collect(1) gives the spare back";
 }
 
-TEST(PageSpare, ThreadExitReleasesTheSpare) {
+TEST(PageRelease, ThreadExitReleasesTheSpare) {
   const int before = class_pages_now();
   pthread_t t;
   ASSERT_EQ(pthread_create(
@@ -77,4 +78,44 @@ TEST(PageSpare, ThreadExitReleasesTheSpare) {
             0);
   ASSERT_EQ(pthread_join(t, nullptr), 0);
   EXPECT_EQ(class_pages_now(), before) << "the exited thread's heap kept its empty pages";
+}
+
+// An exited thread's heap whose blocks another thread frees retires its current page once
+// that is empty: nobody allocates from the heap until a thread adopts it, so the page would
+// otherwise hold its memory outside every budget.
+namespace {
+constexpr size_t kOrphanBlocks = 1000;  // 16 pages of 1 KiB blocks
+
+struct Orphan {
+  MappedArray<void*> blocks{kOrphanBlocks};
+  pthread_barrier_t built;  // the blocks exist
+  pthread_barrier_t go;     // main has its baseline: exit
+};
+
+void* orphan_thread(void* arg) {
+  auto* o = static_cast<Orphan*>(arg);
+  for (size_t i = 0; i < kOrphanBlocks; ++i) o->blocks[i] = pm_malloc(kBlock);
+  pthread_barrier_wait(&o->built);
+  pthread_barrier_wait(&o->go);
+  return nullptr;  // exits with every block live: its heap is orphaned
+}
+}  // namespace
+
+TEST(PageRelease, OrphanRetiresItsEmptiedCurrentPage) {
+  Orphan o;
+  ASSERT_NE(o.blocks.data, nullptr);
+  pthread_barrier_init(&o.built, nullptr, 2);
+  pthread_barrier_init(&o.go, nullptr, 2);
+  const int before = class_pages_now();
+  pthread_t t;
+  ASSERT_EQ(pthread_create(&t, nullptr, orphan_thread, &o), 0);
+  pthread_barrier_wait(&o.built);
+  const int held = class_pages_now();
+  pthread_barrier_wait(&o.go);
+  ASSERT_EQ(pthread_join(t, nullptr), 0);
+  EXPECT_GE(held - before, 15) << "the thread's 1000 blocks of 1 KiB fill 16 pages";
+  for (size_t i = 0; i < kOrphanBlocks; ++i) pm_free(o.blocks[i]);  // into the orphan's queue
+  EXPECT_EQ(class_pages_now(), before) << "every page of the orphan, the current one included";
+  pthread_barrier_destroy(&o.built);
+  pthread_barrier_destroy(&o.go);
 }
