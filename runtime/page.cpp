@@ -72,10 +72,11 @@ constexpr size_t kHeapDirtyFloor = size_t{256} << 10;
 constexpr size_t kHeapDirtyMax = size_t{2} << 20;
 constexpr size_t kHeapDirtyShare = 8;
 // *global: the allocator as a whole is over its budget (not only the heap over its share).
-bool heap_over_budget(const Heap* heap, bool* global) {
+// extra: bytes the caller is about to keep besides (a page it would make the spare).
+bool heap_over_budget(const Heap* heap, bool* global, size_t extra = 0) {
   if (heap->purge == PurgePolicy::kKeep) return false;
   if (heap->purge == PurgePolicy::kFarOverOnly && backend::far_over_budget()) return *global = true;
-  size_t kept = heap->dirty_bytes + heap->spare_bytes;  // free memory held for reuse
+  size_t kept = heap->dirty_bytes + heap->spare_bytes + extra;  // free memory held for reuse
   if (kept <= kHeapDirtyFloor) return false;
   if (heap->purge == PurgePolicy::kBudget && backend::over_budget()) return *global = true;
   uint32_t heaps = g_heap_count.load(std::memory_order_relaxed);
@@ -379,20 +380,17 @@ void page_retire(Heap* heap, Page* page, uint64_t now) {
 }
 
 bool page_keep_spare(Heap* heap, Page* page) {
+  // A heap serviced for an exited thread runs no decay that would release it.
+  if (heap->purge != PurgePolicy::kBudget) return false;
   const Page* first = heap->queues[page->class_idx].first;
   // One per class at most: the current page and one more are the whole queue. (The current
   // page may be empty too: a batch that frees all it took leaves both so.)
   if (first == page || first->next != page || page->next != nullptr) return false;
-  // A heap serviced for an exited thread runs no decay that would release it.
-  if (heap->purge != PurgePolicy::kBudget) return false;
   // Idle threads run no decay either: what a spare holds comes out of the heap's share.
   size_t bytes = slot_bytes(segment_of(page), page->slot);
-  heap->spare_bytes += bytes;
   bool global = false;
-  if (heap_over_budget(heap, &global)) {
-    heap->spare_bytes -= bytes;
-    return false;
-  }
+  if (heap_over_budget(heap, &global, bytes)) return false;
+  heap->spare_bytes += bytes;
   page->spare = true;
   page->freed_at = 0;  // the decay's clock starts when heap_release_current first sees it
   return true;
