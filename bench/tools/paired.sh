@@ -20,13 +20,17 @@ if [ $# -lt 4 ] || [ "$3" != "--" ]; then
 fi
 lib() {
   local d=/usr/lib/x86_64-linux-gnu
+  local f
   case $1 in
-    jemalloc) echo $d/libjemalloc.so.2 ;;
-    mimalloc) echo $d/libmimalloc.so.2 ;;
-    tcmalloc) echo $d/libtcmalloc_minimal.so.4 ;;
-    glibc) echo "" ;;
-    *) [ -f "$1" ] || { echo "paired.sh: no such library: $1" >&2; exit 2; }; readlink -f "$1" ;;
+    jemalloc) f=$d/libjemalloc.so.2 ;;
+    mimalloc) f=$d/libmimalloc.so.2 ;;
+    tcmalloc) f=$d/libtcmalloc_minimal.so.4 ;;
+    glibc) echo ""; return ;;
+    *) f=$1 ;;
   esac
+  # A library the loader cannot open is only warned about: the run would time glibc.
+  [ -f "$f" ] || { echo "paired.sh: no such library: $f (make bench-deps installs the peers)" >&2; exit 2; }
+  readlink -f "$f"
 }
 a=$(lib "$1"); b=$(lib "$2"); shift 3
 [ "$(nproc)" -ge 2 ] || { echo "paired.sh: needs two cores" >&2; exit 2; }
