@@ -210,12 +210,12 @@ PM_INLINE void heap_free_block(Page* page, Block* b) {
   if (PM_UNLIKELY(--page->used == 0)) heap_page_unused(heap, page);
 }
 
+// Blocks start on 16-byte granules (a pointer off one goes to the slow path with the
+// pointers of other kinds); which granule starts a live block the live map tells
+// (heap_free_block), and a remote free checks the block start itself.
 PM_INLINE void heap_free(void* p) {
-  uint8_t mv = segmap_get(p);
+  uint8_t mv = segmap_get_granule(p);
   if (PM_UNLIKELY(mv < kMapPoolMin)) return heap_free_slow(p);
-  // Blocks start on 16-byte granules; which granule starts a live block the live map
-  // tells (heap_free_block), and a remote free checks the block start itself.
-  if (PM_UNLIKELY(reinterpret_cast<uintptr_t>(p) & 15)) return heap_free_slow(p);
   heap_free_block(page_of(p, mv), static_cast<Block*>(p));
 }
 

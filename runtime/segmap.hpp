@@ -4,6 +4,8 @@
 // where segments live. Platform level: every layer may read it; each segment's owner
 // writes its entry.
 #pragma once
+#include <bit>
+
 #include "config.hpp"
 
 namespace pm {
@@ -27,6 +29,15 @@ PM_INLINE uint8_t segmap_get(const void* p) {
   uintptr_t i = reinterpret_cast<uintptr_t>(p) >> kSegmentShift;
   if (PM_UNLIKELY(i >= kSegmapEntries)) return kMapNone;
   return __atomic_load_n(&g_segmap[i], __ATOMIC_RELAXED);  // entries change under other threads
+}
+
+// segmap_get for a pointer that must be 16-byte aligned (a pool block start): kMapNone for
+// one that is not. The pointer is rotated by 4 bits first, so a granule offset lands in the
+// top bits and fails the same bounds test as an address past the map: one compare for both.
+PM_INLINE uint8_t segmap_get_granule(const void* p) {
+  uintptr_t i = std::rotr(reinterpret_cast<uintptr_t>(p), 4) >> (kSegmentShift - 4);
+  if (PM_UNLIKELY(i >= kSegmapEntries)) return kMapNone;
+  return __atomic_load_n(&g_segmap[i], __ATOMIC_RELAXED);
 }
 
 PM_INLINE void segmap_set(const void* seg, uint8_t value) {
