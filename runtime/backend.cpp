@@ -390,6 +390,7 @@ size_t dirty_bytes() { return g_dirty.load(std::memory_order_relaxed); }
 
 namespace {
 bool over(size_t factor) {
+  if (!options().purge) return false;  // purge=0: nothing goes back before malloc_trim
   size_t dirty = g_dirty.load(std::memory_order_relaxed);
   factor <<= g_scale.load(std::memory_order_relaxed);
   if (dirty <= kDirtyMin * factor) return false;

@@ -190,7 +190,7 @@ void* huge_malloc(size_t size, size_t align, bool* zeroed, bool may_wait) {
     size_t slack = (segs << kSegmentShift) - ms;
     size_t cut = (slack / 5 * 2) & ~(kOsPage - 1);
     int saved = errno;
-    if (cut) os::purge(static_cast<char*>(p) + (segs << kSegmentShift) - cut, cut);
+    if (cut && options().purge) os::purge(static_cast<char*>(p) + (segs << kSegmentShift) - cut, cut);
     errno = saved;
   }
   take(true);  // the first take succeeded: the interrupted code (if any) does not hold it

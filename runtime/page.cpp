@@ -74,7 +74,7 @@ constexpr size_t kHeapDirtyShare = 8;
 // *global: the allocator as a whole is over its budget (not only the heap over its share).
 // extra: bytes the caller is about to keep besides (a page it would make the spare).
 bool heap_over_budget(const Heap* heap, bool* global, size_t extra = 0) {
-  if (heap->purge == PurgePolicy::kKeep) return false;
+  if (heap->purge == PurgePolicy::kKeep || !options().purge) return false;
   if (heap->purge == PurgePolicy::kFarOverOnly && backend::far_over_budget()) return *global = true;
   size_t kept = heap->dirty_bytes + heap->spare_bytes + extra;  // free memory held for reuse
   if (kept <= kHeapDirtyFloor) return false;

@@ -12,6 +12,9 @@
 //   handoff  a thread allocates 512 MiB of small blocks and exits; another frees them all
 //   threads  8 threads allocate and free 128 MiB each, then stay alive but blocked
 //   pool     medium and large blocks (8 KiB - 2 MiB), then 2 s idle
+//   keep     run with POOLMALLOC_PURGE=0: 256 MiB of small, medium and large blocks freed
+//            and the decay waited out stay resident (at least 90% of the peak), until
+//            malloc_trim(0) gives them back
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
@@ -274,6 +277,29 @@ int main(int argc, char** argv) {
       return 1;
     }
     return 0;
+  } else if (!strcmp(mode, "keep")) {
+    enum { kN = 3000 };
+    static void* b[kN];
+    Set s = small_set((size_t)192 << 20, 32, 511, 0);
+    for (int i = 0; i < kN; ++i) {  // 8 KiB .. 64 KiB pool blocks and large blocks
+      size_t n = i % 3 == 0 ? ((size_t)64 << 10) + (size_t)(i % 7) * 4096
+                            : ((size_t)8 << 10) + (size_t)(i % 57) * 1000;
+      b[i] = xmalloc(n);
+      memset(b[i], 1, n);
+    }
+    note_peak();
+    free_set(&s);
+    for (int i = 0; i < kN; ++i) free(b[i]);
+    quiet(1.3);
+    free(malloc(100 * 1024));  // slow paths that would run the decay
+    free(malloc(3000));
+    size_t kept = rss_bytes();
+    printf("keep: peak RSS %zu MiB, %zu MiB resident after the decay\n", g_peak >> 20, kept >> 20);
+    if (kept * 10 < g_peak * 9) {
+      fprintf(stderr, "keep: with purge=0, free memory was given back before malloc_trim\n");
+      return 1;
+    }
+    malloc_trim(0);
   } else if (!strcmp(mode, "pool")) {
     enum { kN = 3000 };
     static void* b[kN];

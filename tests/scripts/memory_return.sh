@@ -12,3 +12,4 @@ need_prog memory_return
 for mode in trim decay idle active huge slack churn rounds handoff threads pool many; do
   run_pm "memory_return $mode" 120 "$PROGS/memory_return" "$mode"
 done
+run_pm "memory_return keep (purge=0)" 120 env POOLMALLOC_PURGE=0 "$PROGS/memory_return" keep
