@@ -116,6 +116,31 @@ Heap* take_orphan() {
   return nullptr;
 }
 
+// A thread that has no heap yet frees a block of exited thread's heap h: it takes h over
+// (heap_get_or_init would take whichever orphan comes first), so that the blocks it
+// inherited, and what it allocates in their place, are its own: their frees are local and
+// their pages are refilled in place instead of retired, purged, and faulted in again in
+// another heap (a pool's replacement worker, larson's next generation: a third of its page
+// faults). Only with the registry lock free at once: a signal handler may have interrupted
+// its holder.
+bool adopt_on_free(Heap* h) {
+  if (!g_heaps_lock.try_lock()) return false;
+  {
+    LockRelease release(g_heaps_lock);
+    uint32_t idle = 0;
+    if (!__atomic_load_n(&h->orphaned, __ATOMIC_ACQUIRE) || h->dead ||
+        !h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire))
+      return false;
+    g_orphans.remove(h);
+    __atomic_store_n(&h->orphaned, false, __ATOMIC_RELAXED);
+    __atomic_store_n(&h->thread, thread_pointer(), __ATOMIC_RELAXED);
+    h->servicing.store(0, std::memory_order_release);
+  }
+  tl_heap = h;
+  runtime_thread_started(h);  // arranges heap_thread_exit at thread exit
+  return true;
+}
+
 void registry_remove(Heap* h) {
   g_heap_count.fetch_sub(1, std::memory_order_relaxed);
   g_registry.remove(h);
@@ -348,6 +373,9 @@ void heap_free_remote(Page* page, Block* b) noexcept {
   // written. Whether b is still live only the owner's drain can tell (the map is its own).
   if (PM_UNLIKELY(!page_block_valid(page, b))) return heap_free_slow(b);
   if (PM_UNLIKELY(owner == PM_PROF_READ(prof::g_heap)) && prof::on_free_pool(b)) return;  // a sampled block
+  if (PM_UNLIKELY(tl_heap == &g_empty_heap) && __atomic_load_n(&owner->thread, __ATOMIC_RELAXED) == 0 &&
+      adopt_on_free(owner))
+    return heap_free_block(page, b);  // the owner's free now
   uintptr_t head = owner->remote.load(std::memory_order_relaxed);
   do {
     link_set_raw(b, head);
