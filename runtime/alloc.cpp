@@ -111,7 +111,9 @@ size_t fresh_usable_size(void* p, size_t size) {
 PM_PROF_ENTRY void* alloc_big(size_t size) noexcept {
   if (PM_UNLIKELY(PM_PROF_READ(prof::g_on)) && PM_UNLIKELY(prof::tick(size))) return prof::sampled_alloc(size, 0, false);
   if (size <= kPoolMax) {  // the rest of the pool: the first queued page, in line
-    if (void* p = heap_malloc_queued(size_class(size))) return p;
+    // (Sizes up to kDirectMax come here only while the heap profiler counts every call.)
+    unsigned cls = PM_LIKELY(size > kDirectMax) ? size_class_big(size) : size_class(size);
+    if (void* p = heap_malloc_queued(cls)) return p;
   }
   bool zeroed;
   return alloc_any(size, &zeroed);

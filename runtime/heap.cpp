@@ -353,8 +353,9 @@ PM_NOINLINE void service_orphan(Heap* h) noexcept {
   uint32_t idle = 0;
   if (!h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) return;
   if (__atomic_load_n(&h->orphaned, __ATOMIC_ACQUIRE) && !h->dead) {
-    // Pages whose blocks are all back retire; they are purged only when the allocator is
-    // far over its dirty budget: a new thread may adopt this heap, pages and all.
+    // Pages whose blocks are all back retire, the current pages too; the heap keeps its
+    // share of free pages (none once the allocator is far over its dirty budget) for the
+    // thread that adopts it (heap_over_budget).
     ReentryGuard guard;
     PurgeScope scope(h, PurgePolicy::kFarOverOnly);
     drain_remote(h);

@@ -3,8 +3,10 @@
 // (below that, 16-byte alignment bounds the waste to 15 bytes).
 #pragma once
 #include <array>
+#include <type_traits>
 
 #include "config.hpp"
+#include "debug.hpp"
 
 namespace pm {
 
@@ -18,9 +20,8 @@ constexpr size_t class_block_size(unsigned c) {
   return base + (base / 8) * (r + 1);
 }
 
-// Branch-free for the range above 128 B: the top bit picks the group, the next three
-// bits the class inside it.
-constexpr unsigned size_class(size_t size) {
+// The formula: above 128 B the top bit picks the group, the next three bits the class.
+constexpr unsigned size_class_formula(size_t size) {
   if (size <= 128) return size == 0 ? 0 : unsigned((size - 1) >> 4);
   size_t s = size - 1;
   unsigned b = 63u - unsigned(__builtin_clzll(s));
@@ -30,10 +31,34 @@ constexpr unsigned size_class(size_t size) {
 // The direct table of a heap covers sizes up to kDirectMax in 16-byte slots.
 constexpr std::array<uint8_t, kDirectSlots> make_direct_class() {
   std::array<uint8_t, kDirectSlots> t{};
-  for (size_t i = 0; i < kDirectSlots; ++i) t[i] = uint8_t(size_class(i * 16));
+  for (size_t i = 0; i < kDirectSlots; ++i) t[i] = uint8_t(size_class_formula(i * 16));
   return t;
 }
 inline constexpr auto kDirectClass = make_direct_class();
+
+// Above kDirectMax every class boundary is a multiple of 128 B, so a class per 128-byte
+// step up to kPoolMax (512 bytes of table) replaces the formula's bit scan and shifts.
+constexpr size_t kBigClassStep = 128;
+constexpr std::array<uint8_t, kPoolMax / kBigClassStep> make_big_class() {
+  std::array<uint8_t, kPoolMax / kBigClassStep> t{};
+  for (size_t i = 0; i < t.size(); ++i) t[i] = uint8_t(size_class_formula((i + 1) * kBigClassStep));
+  return t;
+}
+inline constexpr auto kBigClass = make_big_class();
+
+// The class of a pool size above kDirectMax (at most kPoolMax).
+inline unsigned size_class_big(size_t size) {
+  PM_ASSERT(size > kDirectMax && size <= kPoolMax);
+  return kBigClass[(size - 1) / kBigClassStep];
+}
+
+// The class of a pool size (at most kPoolMax): one table lookup in either range.
+constexpr unsigned size_class(size_t size) {
+  if (std::is_constant_evaluated()) return size_class_formula(size);
+  PM_ASSERT(size <= kPoolMax);
+  if (size <= kDirectMax) return kDirectClass[(size + 15) >> 4];
+  return size_class_big(size);
+}
 
 constexpr std::array<uint32_t, kClassCount> make_block_sizes() {
   std::array<uint32_t, kClassCount> t{};
@@ -63,5 +88,21 @@ constexpr bool check_classes() {
   return true;
 }
 static_assert(check_classes(), "size classes must cover every size tightly");
+
+// The tables agree with the formula at every pool size. The formula never decreases, so
+// agreeing at both ends of each table step is agreeing on the whole step (a class boundary
+// off the 128-byte grid above kDirectMax would break the big table).
+constexpr bool check_tables() {
+  if (kDirectClass[0] != size_class_formula(0)) return false;
+  for (size_t i = 1; i < kDirectSlots; ++i)
+    if (kDirectClass[i] != size_class_formula(i * 16 - 15) || kDirectClass[i] != size_class_formula(i * 16))
+      return false;
+  for (size_t i = kDirectMax / kBigClassStep; i < kBigClass.size(); ++i)
+    if (kBigClass[i] != size_class_formula(i * kBigClassStep + 1) ||
+        kBigClass[i] != size_class_formula((i + 1) * kBigClassStep))
+      return false;
+  return true;
+}
+static_assert(check_tables(), "the class tables must match size_class_formula");
 
 }  // namespace pm
