@@ -123,7 +123,7 @@ PM_INLINE void* heap_malloc_small(size_t size) {
   Heap* heap = tl_heap;
   tl_heap = &g_reentry_heap;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  Page* page = heap->direct[(size + 15) >> 4];
+  Page* page = __atomic_load_n(&heap->direct[(size + 15) >> 4], __ATOMIC_RELAXED);
   Block* b = page->free;
   if (PM_UNLIKELY(b == nullptr)) {
     // The page's own frees come back here without the slow path; their first block is

@@ -32,7 +32,8 @@ constexpr auto kSlotRange = [] {
 void set_direct(Heap* heap, unsigned cls) {
   Page* p = heap->queues[cls].first;
   if (!p) p = &g_empty_page;
-  for (unsigned i = kSlotRange[cls].lo; i <= kSlotRange[cls].hi; ++i) heap->direct[i] = p;
+  for (unsigned i = kSlotRange[cls].lo; i <= kSlotRange[cls].hi; ++i)
+    __atomic_store_n(&heap->direct[i], p, __ATOMIC_RELAXED);  // heap_request_drain stores too
 }
 
 uintptr_t slot_start(Segment* seg, unsigned slot) {
@@ -156,6 +157,13 @@ void after_first_changed(Heap* heap, unsigned cls) {
   set_direct(heap, cls);
 }
 }  // namespace
+
+void page_restore_direct(Heap* heap, unsigned cls) {
+  if (cls >= kSmallClassCount || kSlotRange[cls].lo > kSlotRange[cls].hi) return;  // no slots
+  Page* p = heap->queues[cls].first;
+  if (__atomic_load_n(&heap->direct[kSlotRange[cls].lo], __ATOMIC_RELAXED) != (p ? p : &g_empty_page))
+    set_direct(heap, cls);
+}
 
 void queue_push_front(Heap* heap, unsigned cls, Page* page) {
   Page* old = heap->queues[cls].first;

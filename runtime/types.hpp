@@ -142,7 +142,10 @@ struct HeapHardening {
 
 // Invariants:
 // - direct[i] is the first page of the queue of the class serving size 16 * i, or
-//   g_empty_page when that queue is empty; active has a bit exactly for non-empty queues.
+//   g_empty_page when that queue is empty or another thread asked the owner to drain its
+//   remote queue (heap_request_drain: the class's next small malloc takes the slow path,
+//   which drains and sets direct[i] again); active has a bit exactly for non-empty queues.
+//   Other threads store to direct only that way, and every access to it is atomic.
 // - page_bytes sums the slot bytes of the heap's pages that serve a class; dirty_bytes
 //   those of the pages on `dirty`.
 // - Only the owner thread (or the one servicing the heap while it has none, `servicing`)
@@ -155,6 +158,9 @@ struct Heap {
   // Blocks freed by other threads: a lock-free stack of tagged pointers (bit 0 marks a
   // block whose free looked like a second free and must be checked before reuse).
   alignas(64) std::atomic<uintptr_t> remote;
+  // Blocks pushed onto `remote` since the owner last drained it, counted by the pushers
+  // with a plain load and store (a lost update only delays a drain request).
+  std::atomic<uint32_t> remote_pushes;
   alignas(64) uintptr_t thread;     // owner's thread pointer; 0 while orphaned
   SegmentList avail[2];             // segments with free page slots: small, medium
   DirtyPages dirty;                 // free pages still resident, oldest first
