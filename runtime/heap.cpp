@@ -304,9 +304,8 @@ void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
       return nullptr;
     }
   }
-  unsigned cls = size_class(size);
-  void* p = heap_malloc_class(heap, cls);
-  page_restore_direct(heap, cls);  // after a drain request (heap_request_drain)
+  void* p = heap_malloc_class(heap, size_class(size));
+  page_restore_direct(heap, size);  // after a drain request (heap_request_drain)
   return p;
 }
 

@@ -158,10 +158,12 @@ void after_first_changed(Heap* heap, unsigned cls) {
 }
 }  // namespace
 
-void page_restore_direct(Heap* heap, unsigned cls) {
-  if (cls >= kSmallClassCount || kSlotRange[cls].lo > kSlotRange[cls].hi) return;  // no slots
+void page_restore_direct(Heap* heap, size_t size) {
+  unsigned cls = size_class(size);
   Page* p = heap->queues[cls].first;
-  if (__atomic_load_n(&heap->direct[kSlotRange[cls].lo], __ATOMIC_RELAXED) != (p ? p : &g_empty_page))
+  // The slot that sent this malloc here: a drain request racing with set_direct may have
+  // left the class's other slots right and this one not.
+  if (__atomic_load_n(&heap->direct[(size + 15) >> 4], __ATOMIC_RELAXED) != (p ? p : &g_empty_page))
     set_direct(heap, cls);
 }
 
