@@ -103,17 +103,33 @@ Heap* heap_new(uintptr_t thread) {
   return h;
 }
 
-// With g_heaps_lock held: the first orphan that may be used (not a fork child's dead
-// heap, not being serviced), taken off the list with its servicing flag held, or nullptr.
+// With g_heaps_lock held: takes orphan h off the list with its servicing flag held, unless
+// it may not be used (a fork child's dead heap, or one being serviced).
+bool claim_orphan(Heap* h) {
+  uint32_t idle = 0;
+  if (h->dead || !h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) return false;
+  g_orphans.remove(h);
+  __atomic_store_n(&h->orphaned, false, __ATOMIC_RELAXED);
+  return true;
+}
+
+// With g_heaps_lock held: the first orphan that claim_orphan takes, or nullptr.
 Heap* take_orphan() {
-  for (Heap* h = g_orphans.first; h; h = h->orphan_next) {
-    uint32_t idle = 0;
-    if (h->dead || !h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire)) continue;
-    g_orphans.remove(h);
-    __atomic_store_n(&h->orphaned, false, __ATOMIC_RELAXED);
-    return h;
-  }
+  for (Heap* h = g_orphans.first; h; h = h->orphan_next)
+    if (claim_orphan(h)) return h;
   return nullptr;
+}
+
+// With g_heaps_lock held: claimed orphan h is the calling thread's from now on.
+void own_claimed(Heap* h) {
+  __atomic_store_n(&h->thread, thread_pointer(), __ATOMIC_RELAXED);
+  h->servicing.store(0, std::memory_order_release);
+}
+
+// Without the lock: h, the calling thread's new heap, becomes tl_heap.
+void install_heap(Heap* h) {
+  tl_heap = h;
+  runtime_thread_started(h);  // arranges heap_thread_exit at thread exit
 }
 
 // A thread that has no heap yet frees a block of exited thread's heap h: it takes h over
@@ -127,17 +143,10 @@ bool adopt_on_free(Heap* h) {
   if (!g_heaps_lock.try_lock()) return false;
   {
     LockRelease release(g_heaps_lock);
-    uint32_t idle = 0;
-    if (!__atomic_load_n(&h->orphaned, __ATOMIC_ACQUIRE) || h->dead ||
-        !h->servicing.compare_exchange_strong(idle, 1, std::memory_order_acquire))
-      return false;
-    g_orphans.remove(h);
-    __atomic_store_n(&h->orphaned, false, __ATOMIC_RELAXED);
-    __atomic_store_n(&h->thread, thread_pointer(), __ATOMIC_RELAXED);
-    h->servicing.store(0, std::memory_order_release);
+    if (!__atomic_load_n(&h->orphaned, __ATOMIC_ACQUIRE) || !claim_orphan(h)) return false;
+    own_claimed(h);
   }
-  tl_heap = h;
-  runtime_thread_started(h);  // arranges heap_thread_exit at thread exit
+  install_heap(h);
   return true;
 }
 
@@ -304,8 +313,9 @@ void* heap_malloc_slow(Heap* heap, size_t size) noexcept {
       return nullptr;
     }
   }
-  void* p = heap_malloc_class(heap, size_class(size));
-  page_restore_direct(heap, size);  // after a drain request (heap_request_drain)
+  unsigned cls = size_class(size);
+  void* p = heap_malloc_class(heap, cls);
+  page_restore_direct(heap, cls, size);  // after a drain request (heap_request_drain)
   return p;
 }
 
@@ -440,16 +450,11 @@ Heap* heap_get_or_init() noexcept {
     LockGuard g(g_heaps_lock);
     // A new thread takes over the heap of an exited one, with its pages and pending frees.
     h = take_orphan();
-    if (h) {
-      __atomic_store_n(&h->thread, thread_pointer(), __ATOMIC_RELAXED);
-      h->servicing.store(0, std::memory_order_release);
-    } else {
-      h = heap_new(thread_pointer());
-    }
+    if (h) own_claimed(h);
+    else h = heap_new(thread_pointer());
     if (!h) return nullptr;
   }
-  tl_heap = h;
-  runtime_thread_started(h);  // arranges heap_thread_exit at thread exit
+  install_heap(h);
   return h;
 }
 

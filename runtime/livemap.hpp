@@ -26,10 +26,6 @@ static_assert(kLiveMapOffset + kLiveMapBytes <= kSliceSize, "the map fits the he
 PM_INLINE uint64_t* live_map(uintptr_t segment_base) {
   return reinterpret_cast<uint64_t*>(segment_base + kLiveMapOffset);
 }
-// The bit of block b: its granule's index in the segment.
-PM_INLINE uintptr_t live_index(const void* b) {
-  return (reinterpret_cast<uintptr_t>(b) & kSegmentMask) >> 4;
-}
 // The map word that holds b's bit, and the bit in it. The fast paths change the word with
 // one read-modify-write of a mask; the bit-string forms of bts/btr (a register offset into
 // memory) would do it in one instruction but are microcoded, about ten micro-ops each:
@@ -72,9 +68,7 @@ not_live:
 
 // Read-only, from any thread: is b handed out?
 PM_INLINE bool live_test(const void* b) {
-  const uint64_t* map = live_map(reinterpret_cast<uintptr_t>(b) & ~kSegmentMask);
-  uintptr_t i = live_index(b);
-  return (__atomic_load_n(&map[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+  return (__atomic_load_n(live_word(b), __ATOMIC_RELAXED) & live_bit(b)) != 0;
 }
 
 }  // namespace pm

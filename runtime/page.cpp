@@ -158,8 +158,7 @@ void after_first_changed(Heap* heap, unsigned cls) {
 }
 }  // namespace
 
-void page_restore_direct(Heap* heap, size_t size) {
-  unsigned cls = size_class(size);
+void page_restore_direct(Heap* heap, unsigned cls, size_t size) {
   Page* p = heap->queues[cls].first;
   // The slot that sent this malloc here: a drain request racing with set_direct may have
   // left the class's other slots right and this one not.

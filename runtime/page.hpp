@@ -25,9 +25,9 @@ void heap_release_current(Heap* heap, uint64_t now, bool force, bool purge_now);
 // then the result is true and the page must not be touched again).
 bool page_free(Heap* heap, Page* page, uint64_t freed_at);
 
-// The direct-table slots of the class of size (at most kDirectMax) point at its current
-// page again, if the slot of size did not (after a drain request sent it to g_empty_page).
-void page_restore_direct(Heap* heap, size_t size);
+// The direct-table slots of class cls point at its current page again, if the slot of
+// size (a size of cls, at most kDirectMax) did not (a drain request sent it to g_empty_page).
+void page_restore_direct(Heap* heap, unsigned cls, size_t size);
 void queue_push_front(Heap* heap, unsigned cls, Page* page);
 void queue_push_back(Heap* heap, unsigned cls, Page* page);
 void queue_remove(Heap* heap, unsigned cls, Page* page);

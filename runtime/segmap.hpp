@@ -25,19 +25,21 @@ enum : uint8_t {
 constexpr size_t kSegmapEntries = size_t{1} << (47 - kSegmentShift);
 extern uint8_t g_segmap[kSegmapEntries];
 
-PM_INLINE uint8_t segmap_get(const void* p) {
-  uintptr_t i = reinterpret_cast<uintptr_t>(p) >> kSegmentShift;
+// Entry i, or kMapNone past the map.
+PM_INLINE uint8_t segmap_entry(uintptr_t i) {
   if (PM_UNLIKELY(i >= kSegmapEntries)) return kMapNone;
   return __atomic_load_n(&g_segmap[i], __ATOMIC_RELAXED);  // entries change under other threads
+}
+
+PM_INLINE uint8_t segmap_get(const void* p) {
+  return segmap_entry(reinterpret_cast<uintptr_t>(p) >> kSegmentShift);
 }
 
 // segmap_get for a pointer that must be 16-byte aligned (a pool block start): kMapNone for
 // one that is not. The pointer is rotated by 4 bits first, so a granule offset lands in the
 // top bits and fails the same bounds test as an address past the map: one compare for both.
 PM_INLINE uint8_t segmap_get_granule(const void* p) {
-  uintptr_t i = std::rotr(reinterpret_cast<uintptr_t>(p), 4) >> (kSegmentShift - 4);
-  if (PM_UNLIKELY(i >= kSegmapEntries)) return kMapNone;
-  return __atomic_load_n(&g_segmap[i], __ATOMIC_RELAXED);
+  return segmap_entry(std::rotr(reinterpret_cast<uintptr_t>(p), 4) >> (kSegmentShift - 4));
 }
 
 PM_INLINE void segmap_set(const void* seg, uint8_t value) {
