@@ -115,6 +115,18 @@ static void free_set(Set* s) {
   for (size_t i = 0; i < s->n; ++i) free(s->blocks[i]);
 }
 
+// kMediumLarge blocks, written: two of three 8-64 KiB pool blocks, one of three a large
+// block of 64 KiB plus a multiple (below large_mod) of large_step.
+enum { kMediumLarge = 3000 };
+static void medium_large_set(void** b, size_t large_step, int large_mod) {
+  for (int i = 0; i < kMediumLarge; ++i) {
+    size_t n = i % 3 == 0 ? ((size_t)64 << 10) + (size_t)(i % large_mod) * large_step
+                          : ((size_t)8 << 10) + (size_t)(i % 57) * 1000;
+    b[i] = xmalloc(n);
+    memset(b[i], 1, n);
+  }
+}
+
 static void quiet(double seconds) { usleep((useconds_t)(seconds * 1e6)); }
 
 // ---- handoff --------------------------------------------------------------------------------
@@ -278,18 +290,12 @@ int main(int argc, char** argv) {
     }
     return 0;
   } else if (!strcmp(mode, "keep")) {
-    enum { kN = 3000 };
-    static void* b[kN];
+    static void* b[kMediumLarge];
     Set s = small_set((size_t)192 << 20, 32, 511, 0);
-    for (int i = 0; i < kN; ++i) {  // 8 KiB .. 64 KiB pool blocks and large blocks
-      size_t n = i % 3 == 0 ? ((size_t)64 << 10) + (size_t)(i % 7) * 4096
-                            : ((size_t)8 << 10) + (size_t)(i % 57) * 1000;
-      b[i] = xmalloc(n);
-      memset(b[i], 1, n);
-    }
+    medium_large_set(b, 4096, 7);
     note_peak();
     free_set(&s);
-    for (int i = 0; i < kN; ++i) free(b[i]);
+    for (int i = 0; i < kMediumLarge; ++i) free(b[i]);
     quiet(1.3);
     free(malloc(100 * 1024));  // slow paths that would run the decay
     free(malloc(3000));
@@ -301,16 +307,10 @@ int main(int argc, char** argv) {
     }
     malloc_trim(0);
   } else if (!strcmp(mode, "pool")) {
-    enum { kN = 3000 };
-    static void* b[kN];
-    for (int i = 0; i < kN; ++i) {
-      size_t n = i % 3 == 0 ? ((size_t)64 << 10) + (size_t)(i % 31) * 60000
-                            : ((size_t)8 << 10) + (size_t)(i % 57) * 1000;
-      b[i] = xmalloc(n);
-      memset(b[i], 1, n);
-    }
+    static void* b[kMediumLarge];
+    medium_large_set(b, 60000, 31);
     note_peak();
-    for (int i = 0; i < kN; ++i) free(b[i]);
+    for (int i = 0; i < kMediumLarge; ++i) free(b[i]);
     quiet(2);
   } else {
     fprintf(stderr, "unknown mode %s\n", mode);

@@ -15,7 +15,7 @@ constexpr size_t kBlocks = 1000;  // 16 pages of 1 KiB blocks
 struct Handoff {
   MappedArray<void*> blocks{kBlocks};
   void* other = nullptr;  // the one block of a second exited thread
-  pthread_barrier_t allocated, exit;  // the second thread has its block; it may exit
+  Barrier allocated{3}, exit{2};  // the second thread has its block; it may exit
   pm_stats_t before_free{}, after_free{};
   size_t refill_in_builders_segments = 0;
 };
@@ -23,7 +23,7 @@ struct Handoff {
 void* builder(void* arg) {
   auto* h = static_cast<Handoff*>(arg);
   for (size_t i = 0; i < kBlocks; ++i) h->blocks[i] = pm_malloc(kBlock);
-  pthread_barrier_wait(&h->allocated);
+  h->allocated.wait();
   return nullptr;  // exits with every block live: its heap is orphaned
 }
 
@@ -32,8 +32,8 @@ void* builder(void* arg) {
 void* other(void* arg) {
   auto* h = static_cast<Handoff*>(arg);
   h->other = pm_malloc(kBlock);
-  pthread_barrier_wait(&h->allocated);
-  pthread_barrier_wait(&h->exit);
+  h->allocated.wait();
+  h->exit.wait();
   return nullptr;
 }
 
@@ -69,17 +69,13 @@ void* successor(void* arg) {
 TEST(HeapAdopt, FirstFreeIntoAnExitedThreadsHeapTakesItOver) {
   Handoff h;
   ASSERT_NE(h.blocks.data, nullptr);
-  pthread_barrier_init(&h.allocated, nullptr, 3);
-  pthread_barrier_init(&h.exit, nullptr, 2);
   pthread_t t, o;
   ASSERT_EQ(pthread_create(&t, nullptr, builder, &h), 0);
   ASSERT_EQ(pthread_create(&o, nullptr, other, &h), 0);
-  pthread_barrier_wait(&h.allocated);
+  h.allocated.wait();
   ASSERT_EQ(pthread_join(t, nullptr), 0);  // the builder's heap is orphaned first,
-  pthread_barrier_wait(&h.exit);
+  h.exit.wait();
   ASSERT_EQ(pthread_join(o, nullptr), 0);  // the other's last
-  pthread_barrier_destroy(&h.allocated);
-  pthread_barrier_destroy(&h.exit);
   ASSERT_NE(h.blocks[kBlocks - 1], nullptr);
   ASSERT_NE(h.other, nullptr);
   ASSERT_NE(segment(h.other), segment(h.blocks[0])) << "each heap has segments of its own";

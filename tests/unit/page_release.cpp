@@ -88,15 +88,15 @@ constexpr size_t kOrphanBlocks = 1000;  // 16 pages of 1 KiB blocks
 
 struct Orphan {
   MappedArray<void*> blocks{kOrphanBlocks};
-  pthread_barrier_t built;  // the blocks exist
-  pthread_barrier_t go;     // main has its baseline: exit
+  Barrier built{2};  // the blocks exist
+  Barrier go{2};     // main has its baseline: exit
 };
 
 void* orphan_thread(void* arg) {
   auto* o = static_cast<Orphan*>(arg);
   for (size_t i = 0; i < kOrphanBlocks; ++i) o->blocks[i] = pm_malloc(kBlock);
-  pthread_barrier_wait(&o->built);
-  pthread_barrier_wait(&o->go);
+  o->built.wait();
+  o->go.wait();
   return nullptr;  // exits with every block live: its heap is orphaned
 }
 }  // namespace
@@ -104,18 +104,14 @@ void* orphan_thread(void* arg) {
 TEST(PageRelease, OrphanRetiresItsEmptiedCurrentPage) {
   Orphan o;
   ASSERT_NE(o.blocks.data, nullptr);
-  pthread_barrier_init(&o.built, nullptr, 2);
-  pthread_barrier_init(&o.go, nullptr, 2);
   const int before = class_pages_now();
   pthread_t t;
   ASSERT_EQ(pthread_create(&t, nullptr, orphan_thread, &o), 0);
-  pthread_barrier_wait(&o.built);
+  o.built.wait();
   const int held = class_pages_now();
-  pthread_barrier_wait(&o.go);
+  o.go.wait();
   ASSERT_EQ(pthread_join(t, nullptr), 0);
   EXPECT_GE(held - before, 15) << "the thread's 1000 blocks of 1 KiB fill 16 pages";
   for (size_t i = 0; i < kOrphanBlocks; ++i) pm_free(o.blocks[i]);  // into the orphan's queue
   EXPECT_EQ(class_pages_now(), before) << "every page of the orphan, the current one included";
-  pthread_barrier_destroy(&o.built);
-  pthread_barrier_destroy(&o.go);
 }

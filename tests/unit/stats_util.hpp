@@ -31,6 +31,16 @@ inline int class_of_block(const pm_stats_t& s, size_t block) {
   return -1;
 }
 
+// A pthread barrier for `parties` threads, destroyed with its scope.
+struct Barrier {
+  explicit Barrier(unsigned parties) { pthread_barrier_init(&b, nullptr, parties); }
+  ~Barrier() { pthread_barrier_destroy(&b); }
+  Barrier(const Barrier&) = delete;
+  Barrier& operator=(const Barrier&) = delete;
+  void wait() { pthread_barrier_wait(&b); }
+  pthread_barrier_t b;
+};
+
 // Memory straight from mmap, so test bookkeeping never shows up in the heap's figures.
 template <class T>
 struct MappedArray {
